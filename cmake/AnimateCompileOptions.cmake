@@ -5,7 +5,9 @@ include_guard(GLOBAL)
 set(CMAKE_CXX_STANDARD 17)
 set(CMAKE_CXX_STANDARD_REQUIRED ON)
 set(CMAKE_CXX_EXTENSIONS OFF)
-set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+# -fPIC everywhere (not per-target PIC/PIE) so executables and libraries can
+# share one precompiled header.
+add_compile_options(-fPIC)
 set(CMAKE_EXPORT_COMPILE_COMMANDS ON)
 
 if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
@@ -28,7 +30,7 @@ option(ANIMATE_WERROR "Treat warnings as errors" OFF)
 # Warnings for our own code only (not for imported LibTorch headers, which are SYSTEM).
 function(animate_target_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow=local
-                                           -Wnon-virtual-dtor -Wcast-align -Wnull-dereference)
+                                           -Wnon-virtual-dtor -Wcast-align)
   if(ANIMATE_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

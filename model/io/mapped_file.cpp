@@ -45,7 +45,7 @@ std::shared_ptr<const MappedFile> MappedFile::open(const std::string& path) {
   const auto size = static_cast<std::size_t>(st.st_size);
   const std::uint8_t* data = nullptr;
   if (size > 0) {
-    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+    void* mapping = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.get(), 0);
     if (mapping == MAP_FAILED) {
       throw FormatError(describe(path, std::string("cannot map: ") + std::strerror(errno)));
     }

@@ -1,5 +1,7 @@
 #pragma once
-// A read-only memory mapping of a whole file. Tensors handed out by the
+// A private (copy-on-write) memory mapping of a whole file: the file is never
+// modified, and a tensor that is accidentally written in place gets private
+// pages instead of a segmentation fault. Tensors handed out by the
 // checkpoint readers point into the mapping and keep it alive through a
 // shared_ptr, so opening a checkpoint never reads the whole file.
 #include <cstddef>

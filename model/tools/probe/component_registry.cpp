@@ -1,1 +1,37 @@
-// placeholder
+#include "model/tools/probe/component_registry.h"
+
+namespace animate::probe {
+namespace {
+
+// Both scheduler cases share the component name; the official UniPC solver
+// is recognised by its solver configuration.
+io::NamedTensors run_scheduler(const GoldenCase& golden_case) {
+  const auto& config = golden_case.config();
+  if (config.contains("solver_order") || config.contains("solver_type")) {
+    return run_scheduler_unipc(golden_case);
+  }
+  return run_scheduler_flowmatch(golden_case);
+}
+
+struct Route {
+  const char* component;
+  io::NamedTensors (*runner)(const GoldenCase&);
+};
+
+// One row per implemented component (case.json "component").
+constexpr Route kRoutes[] = {
+    {"scheduler", run_scheduler},
+    {"sampling", run_context_windows},
+};
+
+}  // namespace
+
+ComponentRunner find_runner(const GoldenCase& golden_case) {
+  for (const auto& route : kRoutes) {
+    if (golden_case.component() == route.component) return route.runner;
+  }
+  throw NotImplemented("component '" + golden_case.component() + "' (case '" + golden_case.name() +
+                       "') is not implemented in this build");
+}
+
+}  // namespace animate::probe

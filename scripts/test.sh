@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh Debian 12 machine: installs the system
+# packages, builds, runs every ctest label (unit, reader, golden), then
+# rebuilds the checkpoint readers with ASan+UBSan and runs their tests.
+#   ANIMATE_SKIP_SANITIZERS=1   skip the sanitizer pass (local iteration)
+#   ANIMATE_CTEST_ARGS="-L unit" run a subset
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+
+start=$(date +%s)
+bash scripts/build.sh
+echo "build: $(( $(date +%s) - start )) s"
+
+# shellcheck disable=SC2086
+ctest --test-dir build --output-on-failure -j 2 ${ANIMATE_CTEST_ARGS:-}
+
+if [[ "${ANIMATE_SKIP_SANITIZERS:-0}" != 1 ]]; then
+  # Bad-input tests of the readers under AddressSanitizer + UBSan: a crash or
+  # an out-of-bounds read that happens to "work" in a normal build fails here.
+  ANIMATE_BUILD_DIR=build-asan ANIMATE_BUILD_TARGETS=test_model_io \
+    bash scripts/build.sh -DANIMATE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DANIMATE_BENCHMARKS=OFF \
+    | tail -n 2
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j 2 -L reader
+fi
