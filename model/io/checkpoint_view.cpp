@@ -78,7 +78,9 @@ std::vector<std::string> CheckpointView::names() const {
   return result;
 }
 
-bool CheckpointView::contains(const std::string& name) const { return entries_.count(name) > 0; }
+bool CheckpointView::contains(const std::string& name) const {
+  return entries_.count(name) > 0;
+}
 
 std::string CheckpointView::origin() const {
   std::vector<std::string> origins;
@@ -129,7 +131,8 @@ KeyReport CheckpointView::compare(const std::vector<std::string>& expected) cons
   return report;
 }
 
-void CheckpointView::require(const std::vector<std::string>& expected, const std::string& what) const {
+void CheckpointView::require(const std::vector<std::string>& expected,
+                             const std::string& what) const {
   const KeyReport report = compare(expected);
   if (!report.ok()) {
     throw ContentError(what + " cannot be loaded from " + origin() + ": " + report.summary());

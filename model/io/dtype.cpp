@@ -14,10 +14,10 @@ struct DTypeRow {
 };
 
 constexpr DTypeRow kRows[] = {
-    {DType::F64, "F64", 8},         {DType::F32, "F32", 4},         {DType::F16, "F16", 2},
-    {DType::BF16, "BF16", 2},       {DType::I64, "I64", 8},         {DType::I32, "I32", 4},
-    {DType::I16, "I16", 2},         {DType::I8, "I8", 1},           {DType::U8, "U8", 1},
-    {DType::BOOL, "BOOL", 1},       {DType::F8_E4M3, "F8_E4M3", 1}, {DType::F8_E5M2, "F8_E5M2", 1},
+    {DType::F64, "F64", 8},   {DType::F32, "F32", 4},         {DType::F16, "F16", 2},
+    {DType::BF16, "BF16", 2}, {DType::I64, "I64", 8},         {DType::I32, "I32", 4},
+    {DType::I16, "I16", 2},   {DType::I8, "I8", 1},           {DType::U8, "U8", 1},
+    {DType::BOOL, "BOOL", 1}, {DType::F8_E4M3, "F8_E4M3", 1}, {DType::F8_E5M2, "F8_E5M2", 1},
 };
 
 const DTypeRow& row(DType dtype) {
@@ -36,9 +36,13 @@ std::optional<DType> dtype_from_safetensors(const std::string& name) {
   return std::nullopt;
 }
 
-const char* safetensors_name(DType dtype) { return row(dtype).name; }
+const char* safetensors_name(DType dtype) {
+  return row(dtype).name;
+}
 
-std::size_t element_size(DType dtype) { return row(dtype).size; }
+std::size_t element_size(DType dtype) {
+  return row(dtype).size;
+}
 
 c10::ScalarType to_scalar_type(DType dtype) {
   switch (dtype) {
@@ -55,7 +59,8 @@ c10::ScalarType to_scalar_type(DType dtype) {
     case DType::F8_E4M3:
     case DType::F8_E5M2:
 #if (TORCH_VERSION_MAJOR > 2) || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
-      return dtype == DType::F8_E4M3 ? c10::ScalarType::Float8_e4m3fn : c10::ScalarType::Float8_e5m2;
+      return dtype == DType::F8_E4M3 ? c10::ScalarType::Float8_e4m3fn
+                                     : c10::ScalarType::Float8_e5m2;
 #else
       throw ContentError(std::string("dtype ") + safetensors_name(dtype) +
                          " (float8) needs LibTorch >= 2.1; this build is " TORCH_VERSION

@@ -37,11 +37,13 @@ std::shared_ptr<const TensorSource> open_checkpoint(const std::string& path) {
       if (ends_with(name, ".safetensors")) singles.push_back(entry.path());
     }
     if (indexes.size() == 1) return ShardedSafetensors::open(indexes.front().string());
-    if (indexes.empty() && singles.size() == 1) return SafetensorsFile::open(singles.front().string());
-    throw FormatError(describe(path, "folder must hold one '*.safetensors.index.json' (sharded) or "
-                                     "one '*.safetensors' file; found " +
-                                         std::to_string(indexes.size()) + " index file(s) and " +
-                                         std::to_string(singles.size()) + " safetensors file(s)"));
+    if (indexes.empty() && singles.size() == 1)
+      return SafetensorsFile::open(singles.front().string());
+    throw FormatError(describe(path,
+                               "folder must hold one '*.safetensors.index.json' (sharded) or "
+                               "one '*.safetensors' file; found " +
+                                   std::to_string(indexes.size()) + " index file(s) and " +
+                                   std::to_string(singles.size()) + " safetensors file(s)"));
   }
   if (!fs::exists(path)) throw FormatError(describe(path, "no such file or folder"));
   if (ends_with(path, ".index.json")) return ShardedSafetensors::open(path);

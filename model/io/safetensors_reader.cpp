@@ -1,11 +1,11 @@
 #include "model/io/safetensors_reader.h"
 
 #include <ATen/ATen.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "model/io/error.h"
 
@@ -25,8 +25,8 @@ bool checked_mul(std::uint64_t a, std::uint64_t b, std::uint64_t* out) {
   return true;
 }
 
-TensorInfo parse_entry(const std::string& path, const std::string& name, const nlohmann::json& entry,
-                       std::uint64_t data_size) {
+TensorInfo parse_entry(const std::string& path, const std::string& name,
+                       const nlohmann::json& entry, std::uint64_t data_size) {
   auto fail = [&](const std::string& what) {
     return FormatError(describe(path, "tensor '" + name + "': " + what));
   };
@@ -79,13 +79,14 @@ TensorInfo parse_entry(const std::string& path, const std::string& name, const n
 std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) {
   auto file = MappedFile::open(path);
   if (file->size() < 8) {
-    throw FormatError(describe(path, "too short for a safetensors header (" +
-                                         std::to_string(file->size()) + " bytes)"));
+    throw FormatError(describe(
+        path, "too short for a safetensors header (" + std::to_string(file->size()) + " bytes)"));
   }
   const std::uint64_t header_len = read_le_u64(file->data());
   if (header_len > kMaxHeaderBytes) {
     throw FormatError(describe(path, "header length " + std::to_string(header_len) +
-                                         " exceeds the limit of " + std::to_string(kMaxHeaderBytes)));
+                                         " exceeds the limit of " +
+                                         std::to_string(kMaxHeaderBytes)));
   }
   if (header_len > file->size() - 8) {
     throw FormatError(describe(path, "header length " + std::to_string(header_len) +
@@ -147,7 +148,9 @@ std::vector<std::string> SafetensorsFile::names() const {
   return result;
 }
 
-bool SafetensorsFile::contains(const std::string& name) const { return tensors_.count(name) > 0; }
+bool SafetensorsFile::contains(const std::string& name) const {
+  return tensors_.count(name) > 0;
+}
 
 const TensorInfo& SafetensorsFile::info(const std::string& name) const {
   auto it = tensors_.find(name);
@@ -172,8 +175,8 @@ at::Tensor SafetensorsFile::tensor(const std::string& name) const {
   // Zero-copy view; the deleter holds the mapping alive for the tensor's life.
   auto keep_alive = file_;
   return at::from_blob(
-      const_cast<std::uint8_t*>(data), meta.shape, [keep_alive](void*) mutable { keep_alive.reset(); },
-      options);
+      const_cast<std::uint8_t*>(data), meta.shape,
+      [keep_alive](void*) mutable { keep_alive.reset(); }, options);
 }
 
 }  // namespace animate::io

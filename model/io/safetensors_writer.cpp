@@ -1,11 +1,11 @@
 #include "model/io/safetensors_writer.h"
 
 #include <ATen/ATen.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 
@@ -20,7 +20,8 @@ void write_safetensors(const std::string& path, const NamedTensors& tensors,
   sorted.reserve(tensors.size());
   std::set<std::string> seen;
   for (const auto& [name, tensor] : tensors) {
-    if (name == "__metadata__") throw std::invalid_argument("tensor name '__metadata__' is reserved");
+    if (name == "__metadata__")
+      throw std::invalid_argument("tensor name '__metadata__' is reserved");
     if (!seen.insert(name).second) {
       throw std::invalid_argument("duplicate tensor name '" + name + "' for " + path);
     }

@@ -1,9 +1,8 @@
 #include "model/io/sharded_index.h"
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "model/io/error.h"
@@ -17,7 +16,8 @@ std::shared_ptr<ShardedSafetensors> ShardedSafetensors::open(const std::string& 
   try {
     index = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    throw FormatError(describe(index_path, std::string("shard index is not valid JSON: ") + e.what()));
+    throw FormatError(
+        describe(index_path, std::string("shard index is not valid JSON: ") + e.what()));
   }
   if (!index.is_object() || !index.contains("weight_map") || !index["weight_map"].is_object()) {
     throw FormatError(describe(index_path, "shard index has no 'weight_map' object"));
@@ -34,7 +34,8 @@ std::shared_ptr<ShardedSafetensors> ShardedSafetensors::open(const std::string& 
     // Shards must sit beside the index: no absolute paths, no "..".
     const std::filesystem::path rel(file);
     if (rel.is_absolute() || rel.lexically_normal().string().rfind("..", 0) == 0) {
-      throw FormatError(describe(index_path, "shard file '" + file + "' leaves the checkpoint folder"));
+      throw FormatError(
+          describe(index_path, "shard file '" + file + "' leaves the checkpoint folder"));
     }
     auto it = result->shards_.find(file);
     if (it == result->shards_.end()) {
@@ -74,11 +75,14 @@ std::vector<std::string> ShardedSafetensors::names() const {
   return result;
 }
 
-bool ShardedSafetensors::contains(const std::string& name) const { return owner_.count(name) > 0; }
+bool ShardedSafetensors::contains(const std::string& name) const {
+  return owner_.count(name) > 0;
+}
 
 const SafetensorsFile& ShardedSafetensors::shard_of(const std::string& name) const {
   auto it = owner_.find(name);
-  if (it == owner_.end()) throw ContentError(describe(index_path_, "no tensor named '" + name + "'"));
+  if (it == owner_.end())
+    throw ContentError(describe(index_path_, "no tensor named '" + name + "'"));
   return *it->second;
 }
 

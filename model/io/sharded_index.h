@@ -30,7 +30,7 @@ class ShardedSafetensors final : public TensorSource {
  private:
   std::string index_path_;
   std::map<std::string, std::shared_ptr<SafetensorsFile>> shards_;  // by file name
-  std::map<std::string, const SafetensorsFile*> owner_;              // tensor -> its shard
+  std::map<std::string, const SafetensorsFile*> owner_;             // tensor -> its shard
 };
 
 }  // namespace animate::io

@@ -51,9 +51,9 @@ TEST_F(CheckpointViewTest, DuplicateNamesAcrossSourcesAreAnError) {
   write_safetensors(path("a.safetensors"), {{"w", at::ones({2})}});
   write_safetensors(path("b.safetensors"), {{"model.w", at::ones({2})}});
   try {
-    CheckpointView view(
-        {SafetensorsFile::open(path("a.safetensors")), SafetensorsFile::open(path("b.safetensors"))},
-        {"model."});
+    CheckpointView view({SafetensorsFile::open(path("a.safetensors")),
+                         SafetensorsFile::open(path("b.safetensors"))},
+                        {"model."});
     FAIL() << "expected an error";
   } catch (const ContentError& e) {
     const std::string message = e.what();

@@ -3,11 +3,11 @@
 // README. Components not implemented yet are reported as SKIPPED.
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -28,8 +28,9 @@ fs::path golden_dir() {
 std::vector<std::string> case_names() {
   std::ifstream in(golden_dir() / "index.json");
   if (!in) return {"golden_folder_missing"};
+  const auto index = nlohmann::json::parse(in);
   std::vector<std::string> names;
-  for (const auto& entry : nlohmann::json::parse(in).at("cases")) {
+  for (const auto& entry : index.at("cases")) {
     names.push_back(entry.at("name").get<std::string>());
   }
   return names;
@@ -55,7 +56,7 @@ TEST_P(GoldenCaseTest, MatchesReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Golden, GoldenCaseTest, ::testing::ValuesIn(case_names()),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace animate::probe

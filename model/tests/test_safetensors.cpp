@@ -2,11 +2,11 @@
 // zero-copy views, and precise errors for every kind of malformed file.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 
@@ -108,8 +108,9 @@ TEST_F(SafetensorsTest, HeaderKeysAreSortedAndDataAligned) {
 }
 
 TEST_F(SafetensorsTest, WriterRejectsDuplicateNames) {
-  EXPECT_THROW(write_safetensors(path("d.safetensors"), {{"x", at::ones({1})}, {"x", at::ones({1})}}),
-               std::invalid_argument);
+  EXPECT_THROW(
+      write_safetensors(path("d.safetensors"), {{"x", at::ones({1})}, {"x", at::ones({1})}}),
+      std::invalid_argument);
 }
 
 TEST_F(SafetensorsTest, MissingTensorIsAContentErrorNamingIt) {
@@ -132,7 +133,8 @@ TEST_F(SafetensorsTest, RejectsHeaderLengthPastEnd) {
 
 TEST_F(SafetensorsTest, RejectsAbsurdHeaderLengthWithoutAllocating) {
   const auto p = write_raw("h.safetensors", "{}", "", UINT64_MAX - 1);
-  EXPECT_NE(error_of([&] { SafetensorsFile::open(p); }).find("exceeds the limit"), std::string::npos);
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(p); }).find("exceeds the limit"),
+            std::string::npos);
 }
 
 TEST_F(SafetensorsTest, RejectsInvalidJson) {
@@ -142,18 +144,20 @@ TEST_F(SafetensorsTest, RejectsInvalidJson) {
 
 TEST_F(SafetensorsTest, RejectsNonObjectHeader) {
   const auto p = write_raw("j.safetensors", "[1,2]", "");
-  EXPECT_NE(error_of([&] { SafetensorsFile::open(p); }).find("not a JSON object"), std::string::npos);
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(p); }).find("not a JSON object"),
+            std::string::npos);
 }
 
 TEST_F(SafetensorsTest, RejectsUnknownDtype) {
   const auto p =
       write_raw("u.safetensors", R"({"x":{"dtype":"Q7","shape":[1],"data_offsets":[0,1]}})", "a");
-  EXPECT_NE(error_of([&] { SafetensorsFile::open(p); }).find("unknown dtype 'Q7'"), std::string::npos);
+  EXPECT_NE(error_of([&] { SafetensorsFile::open(p); }).find("unknown dtype 'Q7'"),
+            std::string::npos);
 }
 
 TEST_F(SafetensorsTest, RejectsOffsetsPastTheData) {
-  const auto p = write_raw("o.safetensors",
-                           R"({"x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", "12345678");
+  const auto p = write_raw(
+      "o.safetensors", R"({"x":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}})", "12345678");
   const auto message = error_of([&] { SafetensorsFile::open(p); });
   EXPECT_NE(message.find("past the data section"), std::string::npos) << message;
   EXPECT_NE(message.find("'x'"), std::string::npos) << message;
@@ -174,9 +178,10 @@ TEST_F(SafetensorsTest, RejectsOverlappingTensors) {
 }
 
 TEST_F(SafetensorsTest, RejectsAbsurdShapeWithoutAllocating) {
-  const auto p = write_raw(
-      "big.safetensors",
-      R"({"x":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,8]}})", "12345678");
+  const auto p =
+      write_raw("big.safetensors",
+                R"({"x":{"dtype":"F32","shape":[4294967296,4294967296,16],"data_offsets":[0,8]}})",
+                "12345678");
   EXPECT_NE(error_of([&] { SafetensorsFile::open(p); }).find("overflows"), std::string::npos);
 }
 
@@ -184,7 +189,8 @@ TEST_F(SafetensorsTest, RejectsNegativeDimensionAndBadOffsets) {
   auto p = write_raw("n.safetensors", R"({"x":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}})",
                      "1234");
   EXPECT_NE(error_of([&] { SafetensorsFile::open(p); }).find("negative"), std::string::npos);
-  p = write_raw("n2.safetensors", R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})", "1234");
+  p = write_raw("n2.safetensors", R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[4,0]}})",
+                "1234");
   EXPECT_NE(error_of([&] { SafetensorsFile::open(p); }).find("begin > end"), std::string::npos);
   p = write_raw("n3.safetensors", R"({"x":{"dtype":"F32","shape":[1]}})", "1234");
   EXPECT_NE(error_of([&] { SafetensorsFile::open(p); }).find("missing 'data_offsets'"),
@@ -219,18 +225,21 @@ TEST_F(SafetensorsTest, MisalignedDataIsCopiedNotViewed) {
 }
 
 TEST_F(SafetensorsTest, TruncationAtEveryLengthFailsCleanly) {
-  write_safetensors(path("full.safetensors"), {{"a", at::arange(6, at::kFloat)}, {"b", at::ones({2})}});
+  write_safetensors(path("full.safetensors"),
+                    {{"a", at::arange(6, at::kFloat)}, {"b", at::ones({2})}});
   std::ifstream in(path("full.safetensors"), std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (std::size_t len = 0; len < bytes.size(); ++len) {
     const auto p = path("cut.safetensors");
-    std::ofstream(p, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<long>(len));
+    std::ofstream(p, std::ios::binary | std::ios::trunc)
+        .write(bytes.data(), static_cast<long>(len));
     EXPECT_THROW(SafetensorsFile::open(p), FormatError) << "length " << len;
   }
 }
 
 TEST_F(SafetensorsTest, RandomMutationsNeverCrash) {
-  write_safetensors(path("base.safetensors"), {{"a", at::arange(6, at::kFloat)}, {"b", at::ones({2})}});
+  write_safetensors(path("base.safetensors"),
+                    {{"a", at::arange(6, at::kFloat)}, {"b", at::ones({2})}});
   std::ifstream in(path("base.safetensors"), std::ios::binary);
   const std::string base((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::mt19937 rng(1234);
@@ -240,7 +249,8 @@ TEST_F(SafetensorsTest, RandomMutationsNeverCrash) {
     const int flips = 1 + static_cast<int>(rng() % 4);
     for (int f = 0; f < flips; ++f) bytes[rng() % bytes.size()] = static_cast<char>(rng() & 0xff);
     const auto p = path("m.safetensors");
-    std::ofstream(p, std::ios::binary | std::ios::trunc).write(bytes.data(), static_cast<long>(bytes.size()));
+    std::ofstream(p, std::ios::binary | std::ios::trunc)
+        .write(bytes.data(), static_cast<long>(bytes.size()));
     try {
       auto file = SafetensorsFile::open(p);
       for (const auto& name : file->names()) {
@@ -260,8 +270,10 @@ TEST_F(SafetensorsTest, RandomMutationsNeverCrash) {
 TEST_F(SafetensorsTest, ShardedIndexResolvesTensorsAcrossShards) {
   write_safetensors(path("m-1.safetensors"), {{"a", at::ones({2})}});
   write_safetensors(path("m-2.safetensors"), {{"b", at::zeros({3})}, {"c", at::full({1}, 7.0)}});
-  nlohmann::json index = {{"metadata", {{"total_size", 24}}},
-                          {"weight_map", {{"a", "m-1.safetensors"}, {"b", "m-2.safetensors"}, {"c", "m-2.safetensors"}}}};
+  nlohmann::json index = {
+      {"metadata", {{"total_size", 24}}},
+      {"weight_map",
+       {{"a", "m-1.safetensors"}, {"b", "m-2.safetensors"}, {"c", "m-2.safetensors"}}}};
   std::ofstream(path("m.safetensors.index.json")) << index.dump();
   auto sharded = ShardedSafetensors::open(path("m.safetensors.index.json"));
   EXPECT_EQ(sharded->shard_count(), 2u);
@@ -277,17 +289,21 @@ TEST_F(SafetensorsTest, ShardedIndexErrorsNameTheProblem) {
     return path("i.safetensors.index.json");
   };
   auto p = write_index({{"a", "missing.safetensors"}});
-  EXPECT_NE(error_of([&] { ShardedSafetensors::open(p); }).find("does not exist"), std::string::npos);
-  p = write_index({{"a", "m-1.safetensors"}, {"zzz", "m-1.safetensors"}, {"stray", "m-1.safetensors"}});
-  EXPECT_NE(error_of([&] { ShardedSafetensors::open(p); }).find("does not hold it"), std::string::npos);
+  EXPECT_NE(error_of([&] { ShardedSafetensors::open(p); }).find("does not exist"),
+            std::string::npos);
+  p = write_index(
+      {{"a", "m-1.safetensors"}, {"zzz", "m-1.safetensors"}, {"stray", "m-1.safetensors"}});
+  EXPECT_NE(error_of([&] { ShardedSafetensors::open(p); }).find("does not hold it"),
+            std::string::npos);
   p = write_index({{"a", "m-1.safetensors"}});
   EXPECT_NE(error_of([&] { ShardedSafetensors::open(p); }).find("'stray'"), std::string::npos);
   p = write_index({{"a", "../etc/passwd"}});
   EXPECT_NE(error_of([&] { ShardedSafetensors::open(p); }).find("leaves the checkpoint folder"),
             std::string::npos);
   std::ofstream(path("bad.safetensors.index.json")) << "{\"weight_map\": 3}";
-  EXPECT_NE(error_of([&] { ShardedSafetensors::open(path("bad.safetensors.index.json")); })
-                .find("weight_map"),
+  EXPECT_NE(error_of([&] {
+              ShardedSafetensors::open(path("bad.safetensors.index.json"));
+            }).find("weight_map"),
             std::string::npos);
 }
 

@@ -20,8 +20,16 @@ struct Route {
 
 // One row per implemented component (case.json "component").
 constexpr Route kRoutes[] = {
+    {"clip_vision", run_clip_vision},
+    {"tokenizer", run_tokenizer},
+    {"t5", run_t5},
     {"scheduler", run_scheduler},
     {"sampling", run_context_windows},
+    {"dit", run_dit_forward},
+    {"unianimate_pose", run_pose_encoders},
+    {"unianimate_lora", run_lora_merge},
+    {"teacache", run_teacache},
+    {"vae", run_vae},
 };
 
 }  // namespace

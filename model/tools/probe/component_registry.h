@@ -25,5 +25,18 @@ ComponentRunner find_runner(const GoldenCase& golden_case);
 io::NamedTensors run_scheduler_flowmatch(const GoldenCase& golden_case);
 io::NamedTensors run_scheduler_unipc(const GoldenCase& golden_case);
 io::NamedTensors run_context_windows(const GoldenCase& golden_case);
+// DiT family (dit_components.cpp).
+io::NamedTensors run_dit_forward(const GoldenCase& golden_case);
+io::NamedTensors run_pose_encoders(const GoldenCase& golden_case);
+io::NamedTensors run_lora_merge(const GoldenCase& golden_case);
+io::NamedTensors run_teacache(const GoldenCase& golden_case);
+// Wan VAE: encode, decode, tiled decode (vae_components.cpp).
+io::NamedTensors run_vae(const GoldenCase& golden_case);
+
+// Encoders: CLIP vision (+ reference image preprocessing), umT5 tokenizer
+// and text encoder (encoder_components.cpp).
+io::NamedTensors run_clip_vision(const GoldenCase& golden_case);
+io::NamedTensors run_tokenizer(const GoldenCase& golden_case);
+io::NamedTensors run_t5(const GoldenCase& golden_case);
 
 }  // namespace animate::probe

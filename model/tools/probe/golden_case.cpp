@@ -14,7 +14,8 @@ GoldenCase GoldenCase::load(const std::filesystem::path& dir) {
   try {
     result.json_ = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    throw io::FormatError(io::describe(case_path.string(), std::string("invalid JSON: ") + e.what()));
+    throw io::FormatError(
+        io::describe(case_path.string(), std::string("invalid JSON: ") + e.what()));
   }
   for (const char* key : {"name", "component", "outputs"}) {
     if (!result.json_.contains(key)) {
@@ -28,9 +29,13 @@ GoldenCase GoldenCase::load(const std::filesystem::path& dir) {
   return result;
 }
 
-at::Tensor GoldenCase::input(const std::string& name) const { return io_->tensor(name); }
+at::Tensor GoldenCase::input(const std::string& name) const {
+  return io_->tensor(name);
+}
 
-bool GoldenCase::has_input(const std::string& name) const { return io_->contains(name); }
+bool GoldenCase::has_input(const std::string& name) const {
+  return io_->contains(name);
+}
 
 at::Tensor GoldenCase::expected(const std::string& name) const {
   return io_->tensor("expected." + name);
@@ -40,6 +45,8 @@ bool GoldenCase::has_expected(const std::string& name) const {
   return io_->contains("expected." + name);
 }
 
-std::filesystem::path GoldenCase::weight_path(const std::string& file) const { return dir_ / file; }
+std::filesystem::path GoldenCase::weight_path(const std::string& file) const {
+  return dir_ / file;
+}
 
 }  // namespace animate::probe

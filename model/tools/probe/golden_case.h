@@ -1,9 +1,8 @@
 #pragma once
 // One golden case folder: case.json, io.safetensors and weight files.
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "model/io/safetensors_reader.h"

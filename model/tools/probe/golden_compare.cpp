@@ -43,8 +43,8 @@ OutputVerdict compare_one(const std::string& name, const at::Tensor& expected_in
   const double scale = expected.abs().nan_to_num(0).max().item<double>();
   const auto significant = expected.abs() > 1e-6 * scale;
   if (significant.any().item<bool>()) {
-    const auto rel = finite_diff.masked_select(significant) /
-                     expected.abs().masked_select(significant);
+    const auto rel =
+        finite_diff.masked_select(significant) / expected.abs().masked_select(significant);
     verdict.max_rel_err = at::nan_to_num(rel, 1e300).max().item<double>();
   }
   if (ok.all().item<bool>()) {
@@ -72,8 +72,9 @@ CaseVerdict compare_outputs(const GoldenCase& golden_case, const io::NamedTensor
     if (!golden_case.has_expected(name)) {
       verdict = {name, OutputVerdict::Status::kSkip, required, 0, 0, "no expected value stored"};
     } else if (it == by_name.end()) {
-      verdict = {name, required ? OutputVerdict::Status::kFail : OutputVerdict::Status::kSkip,
-                 required, 0, 0, "not produced"};
+      verdict = {name,     required ? OutputVerdict::Status::kFail : OutputVerdict::Status::kSkip,
+                 required, 0,
+                 0,        "not produced"};
     } else {
       verdict = compare_one(name, golden_case.expected(name), it->second, atol, rtol);
       verdict.required = required;

@@ -1,0 +1,115 @@
+// UniAnimate pose encoders: input preparation, shapes, bf16 rounding, errors.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "model/io/error.h"
+#include "model/tests/test_dit_support.h"
+#include "model/unianimate/pose_encoders.h"
+
+namespace animate {
+namespace {
+
+using testing::MemorySource;
+
+std::map<std::string, at::Tensor> pose_nets(std::int64_t dim, const std::string& prefix = "") {
+  at::manual_seed(5);
+  std::map<std::string, at::Tensor> t;
+  std::int64_t in = 3;
+  for (int i = 0; i <= 12; i += 2) {
+    const std::int64_t out = i == 12 ? dim : 16;
+    const std::vector<std::int64_t> kernel =
+        i == 12 ? std::vector<std::int64_t>{1, 2, 2} : std::vector<std::int64_t>{3, 3, 3};
+    t[prefix + "dwpose_embedding." + std::to_string(i) + ".weight"] =
+        at::randn({out, in, kernel[0], kernel[1], kernel[2]}) * 0.1;
+    t[prefix + "dwpose_embedding." + std::to_string(i) + ".bias"] = at::randn({out}) * 0.1;
+    in = out;
+  }
+  in = 3;
+  for (int i = 0; i <= 10; i += 2) {
+    const std::int64_t out = i == 10 ? 20 : 16;
+    t[prefix + "randomref_embedding_pose." + std::to_string(i) + ".weight"] =
+        at::randn({out, in, 3, 3}) * 0.1;
+    t[prefix + "randomref_embedding_pose." + std::to_string(i) + ".bias"] = at::randn({out}) * 0.1;
+    in = out;
+  }
+  return t;
+}
+
+TEST(PoseEncoder, PreparesRepeatsFirstFrameAndFlattens) {
+  MemorySource source(pose_nets(24, "pipe."));
+  const auto encoder = unianimate::PoseEncoder::load(source);
+  EXPECT_EQ(encoder.dim(), 24);
+  const at::Tensor frames = at::randint(0, 256, {1, 3, 9, 32, 48}).to(at::kFloat);
+  const at::Tensor tokens = encoder.encode(frames);
+  EXPECT_EQ(tokens.sizes(), at::IntArrayRef({1, 3 * 2 * 3, 24}));
+  // Values are bf16 numbers.
+  EXPECT_TRUE(at::equal(tokens, tokens.to(at::kBFloat16).to(at::kFloat)));
+
+  // Reference composition with explicit layers.
+  const auto& w = source.map();
+  at::Tensor x = at::cat({frames.narrow(2, 0, 1).repeat({1, 1, 3, 1, 1}), frames}, 2) / 255.0;
+  const std::vector<std::vector<std::int64_t>> strides = {
+      {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 2, 2}, {2, 2, 2}, {2, 2, 2}, {1, 2, 2}};
+  for (int i = 0; i < 7; ++i) {
+    const std::string p = "pipe.dwpose_embedding." + std::to_string(2 * i);
+    x = at::conv3d(
+        x, w.at(p + ".weight"), w.at(p + ".bias"), strides[i],
+        i == 6 ? std::vector<std::int64_t>{0, 0, 0} : std::vector<std::int64_t>{1, 1, 1});
+    if (i < 6) x = at::silu(x);
+  }
+  EXPECT_TRUE(at::allclose(encoder.features(frames), x, 1e-6, 1e-6));
+  const at::Tensor expected = x.flatten(2).transpose(1, 2).to(at::kBFloat16).to(at::kFloat);
+  EXPECT_LE((tokens - expected).abs().max().item<double>(), 1e-2);
+}
+
+TEST(PoseEncoder, RejectsBadFrameCounts) {
+  MemorySource source(pose_nets(24));
+  const auto encoder = unianimate::PoseEncoder::load(source);
+  EXPECT_THROW(encoder.encode(at::zeros({1, 3, 8, 32, 48})), std::invalid_argument);
+  EXPECT_THROW(encoder.encode(at::zeros({1, 3, 9, 40, 48})), std::invalid_argument);
+  EXPECT_THROW(encoder.encode(at::zeros({1, 4, 9, 32, 48})), std::invalid_argument);
+}
+
+TEST(PoseEncoder, MissingOrMisshapenLayersFail) {
+  auto nets = pose_nets(24);
+  nets.erase("dwpose_embedding.8.bias");
+  MemorySource missing(nets);
+  try {
+    unianimate::PoseEncoder::load(missing);
+    ADD_FAILURE();
+  } catch (const io::ContentError& e) {
+    EXPECT_NE(std::string(e.what()).find("dwpose_embedding.8.bias"), std::string::npos);
+  }
+  nets = pose_nets(24);
+  nets["dwpose_embedding.6.weight"] = at::randn({16, 16, 3, 3, 1});
+  MemorySource misshapen(nets);
+  try {
+    unianimate::PoseEncoder::load(misshapen);
+    ADD_FAILURE();
+  } catch (const io::ContentError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("dwpose_embedding.6.weight"), std::string::npos) << what;
+    EXPECT_NE(what.find("[16, 16, 3, 3, 1]"), std::string::npos) << what;
+    EXPECT_NE(what.find("[16, 16, 3, 3, 3]"), std::string::npos) << what;
+  }
+}
+
+TEST(RefPoseEncoder, Uint8AndFloatInputsAgree) {
+  MemorySource source(pose_nets(24));
+  const auto encoder = unianimate::RefPoseEncoder::load(source);
+  EXPECT_EQ(encoder.channels(), 20);
+  const at::Tensor image = at::randint(0, 256, {16, 24, 3}).to(at::kByte);
+  const at::Tensor from_u8 = encoder.encode(image);
+  EXPECT_EQ(from_u8.sizes(), at::IntArrayRef({1, 20, 1, 2, 3}));
+  const at::Tensor from_float =
+      encoder.encode(image.to(at::kFloat).permute({2, 0, 1}).unsqueeze(0));
+  EXPECT_TRUE(at::equal(from_u8, from_float));
+  EXPECT_TRUE(at::equal(from_u8, from_u8.to(at::kBFloat16).to(at::kFloat)));
+  EXPECT_THROW(encoder.encode(at::zeros({12, 24, 3}, at::kByte)), std::invalid_argument);
+  EXPECT_THROW(encoder.encode(at::zeros({16, 24, 4}, at::kByte)), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace animate
