@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "model/io/error.h"
+#include "model/io/shape_string.h"
 
 namespace animate::io {
 namespace {
@@ -18,14 +19,6 @@ std::string join_limited(const std::vector<std::string>& items, std::size_t limi
     out << items[i];
   }
   if (items.size() > limit) out << ", ... (" << items.size() - limit << " more)";
-  return out.str();
-}
-
-std::string shape_string(at::IntArrayRef shape) {
-  std::ostringstream out;
-  out << "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
-  out << "]";
   return out.str();
 }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "model/io/error.h"
+#include "model/io/shape_string.h"
 
 namespace animate::io {
 namespace {
@@ -24,14 +25,6 @@ bool checked_add(std::uint64_t a, std::uint64_t b, std::uint64_t* out) {
   if (b > std::numeric_limits<std::uint64_t>::max() - a) return false;
   *out = a + b;
   return true;
-}
-
-std::string shape_string(const std::vector<std::int64_t>& dims) {
-  std::ostringstream out;
-  out << "[";
-  for (std::size_t i = 0; i < dims.size(); ++i) out << (i ? ", " : "") << dims[i];
-  out << "]";
-  return out.str();
 }
 
 std::size_t count_tensors(const PickleDict& dict) {

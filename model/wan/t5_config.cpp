@@ -4,17 +4,12 @@
 #include <stdexcept>
 
 #include "model/io/error.h"
+#include "model/io/shape_string.h"
 
 namespace animate::wan {
 namespace {
 
-std::string shape_string(at::IntArrayRef shape) {
-  std::ostringstream out;
-  out << "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
-  out << "]";
-  return out.str();
-}
+using io::shape_string;
 
 at::Tensor matrix(const io::CheckpointView& weights, const std::string& name) {
   if (!weights.contains(name)) {

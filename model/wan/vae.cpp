@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "model/io/shape_string.h"
 #include "model/wan/vae_causal_conv.h"
 #include "model/wan/vae_decoder.h"
 #include "model/wan/vae_encoder.h"
@@ -16,13 +17,7 @@ namespace animate::wan {
 
 namespace {
 
-std::string shape_string(at::IntArrayRef shape) {
-  std::ostringstream out;
-  out << '[';
-  for (std::size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
-  out << ']';
-  return out.str();
-}
+using io::shape_string;
 
 at::Tensor channel_vector(const std::vector<double>& values) {
   std::vector<float> as_float(values.begin(), values.end());

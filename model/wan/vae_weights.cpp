@@ -7,20 +7,15 @@
 
 #include "model/io/error.h"
 #include "model/io/open_checkpoint.h"
+#include "model/io/shape_string.h"
 
 namespace animate::wan {
 
 namespace {
 
-using Shape = std::vector<std::int64_t>;
+using io::shape_string;
 
-std::string shape_string(at::IntArrayRef shape) {
-  std::ostringstream out;
-  out << '[';
-  for (std::size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
-  out << ']';
-  return out.str();
-}
+using Shape = std::vector<std::int64_t>;
 
 void visit_conv(const std::string& name, VaeConvWeights& conv, Shape weight_shape,
                 const VaeParameterVisitor& visit) {

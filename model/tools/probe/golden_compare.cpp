@@ -6,16 +6,12 @@
 #include <map>
 #include <sstream>
 
+#include "model/io/shape_string.h"
+
 namespace animate::probe {
 namespace {
 
-std::string shape_string(at::IntArrayRef shape) {
-  std::ostringstream out;
-  out << "[";
-  for (std::size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
-  out << "]";
-  return out.str();
-}
+using io::shape_string;
 
 OutputVerdict compare_one(const std::string& name, const at::Tensor& expected_in,
                           const at::Tensor& actual_in, double atol, double rtol) {
