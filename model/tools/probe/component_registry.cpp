@@ -30,6 +30,7 @@ constexpr Route kRoutes[] = {
     {"unianimate_lora", run_lora_merge},
     {"teacache", run_teacache},
     {"vae", run_vae},
+    {"pipeline", run_pipeline},
 };
 
 }  // namespace

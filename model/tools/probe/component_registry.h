@@ -39,4 +39,7 @@ io::NamedTensors run_clip_vision(const GoldenCase& golden_case);
 io::NamedTensors run_tokenizer(const GoldenCase& golden_case);
 io::NamedTensors run_t5(const GoldenCase& golden_case);
 
+// The resident animation pipeline end to end (pipeline_components.cpp).
+io::NamedTensors run_pipeline(const GoldenCase& golden_case);
+
 }  // namespace animate::probe
