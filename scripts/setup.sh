@@ -14,7 +14,7 @@ packages=(
   libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libhiredis-dev redis-server libabsl-dev prometheus-cpp-dev
   # media
-  libopencv-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
+  libopencv-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg zlib1g-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-grpc-tools
   unzip
