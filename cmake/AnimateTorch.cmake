@@ -21,7 +21,10 @@ option(ANIMATE_PCH "Use a precompiled header for LibTorch" ON)
 
 # One object library owns the PCH; every LibTorch target reuses it.
 if(ANIMATE_PCH AND NOT TARGET animate_torch_pch)
-  file(WRITE ${CMAKE_BINARY_DIR}/animate_torch_pch.cpp "// precompiled header holder\n")
+  # Written once: rewriting it on every configure would recompile it.
+  if(NOT EXISTS ${CMAKE_BINARY_DIR}/animate_torch_pch.cpp)
+    file(WRITE ${CMAKE_BINARY_DIR}/animate_torch_pch.cpp "// precompiled header holder\n")
+  endif()
   add_library(animate_torch_pch OBJECT ${CMAKE_BINARY_DIR}/animate_torch_pch.cpp)
   target_link_libraries(animate_torch_pch PUBLIC animate_torch)
   target_precompile_headers(animate_torch_pch PRIVATE <torch/torch.h>)
