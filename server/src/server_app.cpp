@@ -1,0 +1,201 @@
+#include "server_app.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "animate/jobs/jobs_error.h"
+#include "animate/jobs/persistence.h"
+#include "animate/jobs/redis_options.h"
+
+namespace animate::server {
+namespace {
+
+constexpr const char* kServiceName = "animate.v1.AnimateService";
+
+std::string read_file(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(std::string("cannot read ") + what + " " + path);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+std::shared_ptr<grpc::ServerCredentials> credentials(const ServerConfig& config) {
+  if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back(
+      {read_file(config.tls_key, "--tls-key"), read_file(config.tls_cert, "--tls-cert")});
+  return grpc::SslServerCredentials(options);
+}
+
+jobs::QueueConfig queue_config(const ServerConfig& config) {
+  jobs::QueueConfig queue;
+  queue.max_queued_jobs = config.max_queued_jobs;
+  queue.max_queued_per_tenant = config.max_queued_per_tenant;
+  queue.max_running_per_tenant = config.max_running_per_tenant;
+  queue.retention = config.retention;
+  return queue;
+}
+
+ServiceOptions service_options(const ServerConfig& config, const jobs::QueueConfig& queue) {
+  ServiceOptions options;
+  options.max_upload_bytes = config.max_upload_bytes;
+  options.media_limits.max_input_bytes = config.max_upload_bytes;
+  options.media_limits.max_pixels = config.max_image_pixels;
+  options.media_limits.max_frames = config.max_video_frames;
+  options.media_limits.max_duration_s = config.max_video_seconds;
+  options.job_limits.max_output_frames = config.max_output_frames;
+  options.job_limits.min_priority = queue.min_priority;
+  options.job_limits.max_priority = queue.max_priority;
+  options.result_message_bytes = queue.blob_chunk_bytes;
+  return options;
+}
+
+}  // namespace
+
+ServerApp::ServerApp(const ServerConfig& config)
+    : config_(config), logger_(parse_log_level(config.log_level)), auth_(config.api_keys_file) {
+  if (!config_.metrics_listen.empty()) metrics_.expose(config_.metrics_listen);
+
+  jobs::RedisOptions redis = jobs::RedisOptions::from_url(config_.redis_url);
+  redis.key_prefix = config_.redis_prefix;
+  pool_ = jobs::ConnectionPool::create(redis, 16);
+  const jobs::QueueConfig queue = queue_config(config_);
+  queue_ = std::make_unique<jobs::JobQueue>(pool_, queue);
+  blobs_ = std::make_unique<jobs::BlobStore>(pool_, queue);
+  assets_ = std::make_unique<jobs::AssetStore>(*blobs_);
+  events_ = std::make_unique<jobs::EventReader>(pool_);
+  ownership_ = std::make_unique<AssetOwnership>(pool_, *blobs_, queue.asset_ttl);
+
+  try {
+    auto connection = pool_->acquire();
+    const auto persistence = jobs::query_persistence(*connection);
+    if (persistence && !persistence->durable()) {
+      logger_.log(LogLevel::kWarning,
+                  "Redis has no durable AOF: accepted jobs can be lost in a crash",
+                  {{"appendonly", persistence->aof_enabled ? "yes" : "no"},
+                   {"appendfsync", persistence->appendfsync}});
+    }
+  } catch (const jobs::JobsError& error) {
+    logger_.log(LogLevel::kWarning,
+                "Redis not reachable at start-up; serving NOT_SERVING until it is",
+                {{"error", error.what()}});
+  }
+
+  service_ = std::make_unique<AnimateService>(
+      ServiceBackend{*queue_, *blobs_, *assets_, *events_, *ownership_},
+      service_options(config_, queue), auth_, metrics_, logger_);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config_.listen, credentials(config_), &grpc_port_);
+  builder.RegisterService(service_.get());
+  server_ = builder.BuildAndStart();
+  if (!server_ || grpc_port_ == 0) {
+    throw std::runtime_error("cannot serve gRPC on " + config_.listen);
+  }
+  set_serving(true);
+  maintenance_ = std::thread(&ServerApp::maintenance_loop, this);
+  logger_.log(LogLevel::kInfo, "serving",
+              {{"grpc_port", std::to_string(grpc_port_)},
+               {"metrics_port", std::to_string(metrics_port())},
+               {"tls", config_.tls_cert.empty() ? "off" : "on"},
+               {"auth", auth_.enabled() ? "api-keys" : "off"},
+               {"redis_prefix", config_.redis_prefix}});
+}
+
+ServerApp::~ServerApp() {
+  shutdown();
+}
+
+int ServerApp::metrics_port() const {
+  return metrics_.port();
+}
+
+void ServerApp::set_serving(bool serving) {
+  if (serving && draining_) return;
+  if (serving_.exchange(serving) == serving) return;
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(serving);
+  health->SetServingStatus(kServiceName, serving);
+}
+
+void ServerApp::maintenance_loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    try {
+      const jobs::MaintenanceReport report = queue_->maintain();
+      // Jobs this process moved to FAILED (dead letter, deadlines).
+      if (const auto failed = report.dead_lettered + report.deadline_failed; failed > 0) {
+        metrics_.job_finished("failed", failed);
+      }
+      metrics_.set_pending(queue_->queue_length());
+      if (!serving_) logger_.log(LogLevel::kInfo, "Redis reachable: SERVING");
+      set_serving(true);
+    } catch (const jobs::JobsError& error) {
+      if (serving_) {
+        logger_.log(LogLevel::kError, "maintenance failed; health NOT_SERVING",
+                    {{"error", error.what()}});
+      }
+      if (error.code() == jobs::StatusCode::kUnavailable) set_serving(false);
+    }
+    lock.lock();
+    changed_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+  }
+}
+
+void ServerApp::shutdown() {
+  {
+    std::unique_lock lock(mutex_);
+    if (stopping_) {
+      changed_.wait(lock, [this] { return stopped_; });
+      return;
+    }
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  logger_.log(LogLevel::kInfo, "shutting down",
+              {{"grace_ms", std::to_string(config_.shutdown_grace.count())}});
+  draining_ = true;
+  serving_ = false;
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(false);
+  health->SetServingStatus(kServiceName, false);
+  service_->begin_shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() + config_.shutdown_grace);
+  if (maintenance_.joinable()) maintenance_.join();
+  {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+  }
+  changed_.notify_all();
+  logger_.log(LogLevel::kInfo, "stopped");
+}
+
+void ServerApp::wait() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return stopped_; });
+}
+
+bool ServerApp::reload_api_keys() {
+  if (!auth_.enabled()) return true;
+  try {
+    auth_.reload();
+    logger_.log(LogLevel::kInfo, "API keys reloaded");
+    return true;
+  } catch (const std::exception& error) {
+    logger_.log(LogLevel::kError, "API keys reload failed; keeping the old keys",
+                {{"error", error.what()}});
+    return false;
+  }
+}
+
+}  // namespace animate::server

@@ -1,0 +1,68 @@
+// Configuration of animate-server: every setting is a flag with an
+// environment variable of the same meaning (flags win) and a documented
+// default (service contract, docs/service-contract.md).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace animate::server {
+
+struct ServerConfig {
+  std::string listen = "0.0.0.0:50051";
+  // Empty = no metrics endpoint.
+  std::string metrics_listen = "0.0.0.0:9090";
+  std::string redis_url = "redis://127.0.0.1:6379/0";
+  std::string redis_prefix = "animate:";
+  std::string log_level = "info";
+  // Empty = no authentication, every caller is the tenant "default".
+  std::string api_keys_file;
+  // Both or neither; empty = plaintext.
+  std::string tls_cert;
+  std::string tls_key;
+
+  std::uint64_t max_upload_bytes = 256ull << 20;
+  std::uint64_t max_queued_jobs = 1000;
+  std::uint64_t max_queued_per_tenant = 0;   // 0 = no limit
+  std::uint64_t max_running_per_tenant = 0;  // 0 = no limit (enforced by workers' claim)
+  // Media limits applied to uploads.
+  std::uint64_t max_image_pixels = 4096ull * 4096ull;
+  std::int64_t max_video_frames = 9000;
+  double max_video_seconds = 600.0;
+  // Longest output a job may ask for (JobParams.frame_count).
+  std::uint32_t max_output_frames = 1001;
+
+  std::chrono::milliseconds retention{std::chrono::hours(24)};
+  // SIGTERM/SIGINT: in-flight calls get this long before they are cancelled.
+  std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
+};
+
+// Thrown for unknown flags and malformed values; the message names the flag
+// (or environment variable) and what was expected.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+// The process environment.
+EnvLookup process_environment();
+
+struct ParsedCommandLine {
+  ServerConfig config;
+  bool help = false;  // --help / -h: print help_text() and exit 0
+};
+
+// Environment first, then flags (`--name value` or `--name=value`).
+ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const EnvLookup& env);
+
+// Every flag with its environment variable and default.
+std::string help_text();
+
+}  // namespace animate::server

@@ -1,0 +1,49 @@
+// The server's Prometheus series (docs/service-contract.md, Metrics: exactly
+// those names, labels and units) and the /metrics HTTP endpoint.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "metrics_http_server.h"
+
+namespace animate::server {
+
+class ServerMetrics {
+ public:
+  ServerMetrics();
+
+  // Serves /metrics on `listen` (host:port; port 0 = any free port).
+  void expose(const std::string& listen);
+  // Bound port of the endpoint (0 when not exposed).
+  int port() const;
+
+  // method: bare RPC name ("CreateJob"); code: canonical name ("OK").
+  void count_call(const std::string& method, const std::string& code);
+  // kind: AssetKind without its prefix ("reference_image").
+  void add_upload_bytes(const std::string& kind, std::uint64_t bytes);
+  void job_created();
+  // state: "succeeded", "failed", "cancelled".
+  void job_finished(const std::string& state, std::uint64_t count = 1);
+  void set_pending(std::uint64_t jobs);
+
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& grpc_calls_;
+  prometheus::Family<prometheus::Counter>& upload_bytes_;
+  prometheus::Family<prometheus::Counter>& jobs_finished_;
+  prometheus::Counter& jobs_created_;
+  prometheus::Gauge& jobs_pending_;
+  std::unique_ptr<MetricsHttpServer> http_;
+};
+
+}  // namespace animate::server

@@ -1,0 +1,70 @@
+// Flags, environment variables and the API keys file format.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+
+#include "api_keys.h"
+#include "server_config.h"
+
+namespace animate::server {
+namespace {
+
+EnvLookup env_of(std::map<std::string, std::string> values) {
+  return [values](const std::string& name) -> std::optional<std::string> {
+    const auto found = values.find(name);
+    if (found == values.end()) return std::nullopt;
+    return found->second;
+  };
+}
+
+TEST(ServerConfig, DefaultsEnvironmentAndFlags) {
+  const auto defaults = parse_command_line({}, env_of({})).config;
+  EXPECT_EQ(defaults.listen, "0.0.0.0:50051");
+  EXPECT_EQ(defaults.metrics_listen, "0.0.0.0:9090");
+  EXPECT_EQ(defaults.redis_url, "redis://127.0.0.1:6379/0");
+
+  const auto parsed =
+      parse_command_line(
+          {"--listen", "127.0.0.1:1234", "--max-upload-bytes=100"},
+          env_of({{"ANIMATE_LISTEN", "1.2.3.4:5"}, {"ANIMATE_MAX_QUEUED_JOBS", "7"}}))
+          .config;
+  EXPECT_EQ(parsed.listen, "127.0.0.1:1234");  // flags win
+  EXPECT_EQ(parsed.max_upload_bytes, 100u);
+  EXPECT_EQ(parsed.max_queued_jobs, 7u);
+}
+
+TEST(ServerConfig, ErrorsNameTheFlag) {
+  try {
+    parse_command_line({"--max-upload-bytes", "lots"}, env_of({}));
+    FAIL();
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("--max-upload-bytes"), std::string::npos);
+  }
+  EXPECT_THROW(parse_command_line({"--nope"}, env_of({})), ConfigError);
+  EXPECT_THROW(parse_command_line({"--tls-cert", "a.pem"}, env_of({})), ConfigError);
+  EXPECT_TRUE(parse_command_line({"--help"}, env_of({})).help);
+  EXPECT_NE(help_text().find("ANIMATE_API_KEYS_FILE"), std::string::npos);
+}
+
+TEST(ApiKeys, ParsesLinesAndNeverEchoesKeys) {
+  std::istringstream good("# comment\nkey-a alice\n\n  key-b bob  # trailing\n");
+  const ApiKeys keys = ApiKeys::parse(good, "keys.txt");
+  EXPECT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys.tenant_for("key-a"), "alice");
+  EXPECT_EQ(keys.tenant_for("key-b"), "bob");
+  EXPECT_FALSE(keys.tenant_for("key-c"));
+
+  std::istringstream bad("secret-key-123 two words\n");
+  try {
+    ApiKeys::parse(bad, "keys.txt");
+    FAIL();
+  } catch (const std::runtime_error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("keys.txt:1"), std::string::npos);
+    EXPECT_EQ(message.find("secret-key-123"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace animate::server
