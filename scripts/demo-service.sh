@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 if [[ ${ANIMATE_SKIP_SETUP:-0} != 1 ]]; then bash scripts/setup.sh; fi
 if [[ ${ANIMATE_SKIP_BUILD:-0} != 1 ]]; then
-  ANIMATE_BUILD_TARGETS="animate animate-server animate-worker animate-tiny-model animate_sample_inputs" \
+  ANIMATE_BUILD_TARGETS="animate animate-server animate-worker animate-tiny-model" \
     bash scripts/build.sh
 fi
 
@@ -25,7 +25,6 @@ cli=$(bin animate)
 server_bin=$(bin animate-server)
 worker_bin=$(bin animate-worker)
 tiny_model_bin=$(bin animate-tiny-model)
-samples_bin=$(bin animate-sample-inputs)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/animate-demo.XXXXXX")
 out_dir=${ANIMATE_DEMO_OUT:-$work}
@@ -63,9 +62,9 @@ wait_healthy() { # address, what, seconds
   echo "demo: $2 is SERVING on $1"
 }
 
-echo "demo: writing the tiny model and the sample inputs into $work"
+echo "demo: writing the tiny model into $work; inputs from samples/"
 "$tiny_model_bin" --out "$work/model" >"$work/tiny-model.log" 2>&1
-"$samples_bin" --out "$work/inputs"
+inputs=$root/samples
 
 redis_port=$(port)
 mkdir -p "$work/redis"
@@ -91,8 +90,8 @@ wait_healthy "127.0.0.1:$worker_health" animate-worker 300
 out=$out_dir/demo.mp4
 echo "demo: submitting the sample job"
 export ANIMATE_SERVER=127.0.0.1:$grpc_port
-job=$("$cli" submit --image "$work/inputs/reference.png" --pose "$work/inputs/pose.mp4" \
-  --ref-pose "$work/inputs/reference_pose.png" -o "$out" \
+job=$("$cli" submit --image "$inputs/reference.png" --pose "$inputs/pose.mp4" \
+  --ref-pose "$inputs/reference_pose.png" -o "$out" \
   --width 128 --height 128 --frames 17 --steps 8 --seed 42)
 "$cli" status "$job"
 stop_all
