@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "animate/jobs/ids.h"
+#include "animate/jobs/job_state.h"
 #include "animate/jobs/jobs_error.h"
 #include "grpc_errors.h"
 #include "proto_convert.h"
@@ -357,6 +358,13 @@ grpc::Status AnimateService::watch(grpc::ServerContext& context, const std::stri
       if (!writer.Write(out)) return grpc::Status(grpc::StatusCode::CANCELLED, "client left");
     }
     if (batch.finished) return grpc::Status::OK;
+    if (batch.events.empty()) {
+      // Watching from past the terminal event of a finished job: nothing
+      // will ever follow, so end the stream instead of polling forever.
+      const std::optional<jobs::JobRecord> now = backend_.queue.find(job.id);
+      if (!now) return grpc::Status(grpc::StatusCode::NOT_FOUND, "job was deleted");
+      if (jobs::is_terminal(now->state) && next > now->last_sequence) return grpc::Status::OK;
+    }
 
     if (Clock::now() >= next_position_check) {
       next_position_check = Clock::now() + options_.position_interval;

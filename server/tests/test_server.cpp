@@ -423,6 +423,16 @@ TEST_F(ServerTest, WatchReplaysFromASequenceAndResultDownloads) {
   ASSERT_TRUE(resumed->Finish().ok());
   EXPECT_EQ(sequences, (std::vector<std::uint64_t>{5, 9}));
 
+  // From past the terminal event: the stream ends at once, empty.
+  watch.set_from_sequence(10);
+  auto ctx_after = context();
+  ctx_after->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto after_end = stub_->WatchJob(ctx_after.get(), watch);
+  int after_end_events = 0;
+  for (v1::WatchJobResponse event; after_end->Read(&event);) ++after_end_events;
+  EXPECT_TRUE(after_end->Finish().ok());
+  EXPECT_EQ(after_end_events, 0);
+
   v1::GetResultRequest result;
   result.set_job_id(job_id);
   auto ctx3 = context();
