@@ -139,13 +139,49 @@ TEST(Attention, ChunkedMatchesFullSoftmax) {
   EXPECT_TRUE(at::allclose(wan::attention(q, k, v), expected, 1e-10, 1e-12));
 }
 
-TEST(Attention, ReducedPrecisionRunsInFloat32) {
+TEST(Attention, Bfloat16IsCloseToFloat32) {
   const at::Tensor q = at::randn({1, 16, 2, 8}), k = at::randn({1, 9, 2, 8}),
                    v = at::randn({1, 9, 2, 8});
   const at::Tensor out =
       wan::chunked_attention(q.to(at::kBFloat16), k.to(at::kBFloat16), v.to(at::kBFloat16), 64);
   EXPECT_EQ(out.scalar_type(), at::kBFloat16);
   EXPECT_TRUE(at::allclose(out.to(at::kFloat), naive_attention(q, k, v), 5e-2, 5e-2));
+}
+
+// bf16 scores, but the softmax must accumulate in float32: with 8192 equal
+// scores a bf16 running sum would stall far below 8192 (and the weights be off).
+TEST(Attention, Bfloat16SoftmaxSumsInFloat32) {
+  const std::int64_t keys = 8192;
+  const at::Tensor q = at::zeros({1, 4, 1, 8}, at::kBFloat16);
+  const at::Tensor k = at::randn({1, keys, 1, 8}).to(at::kBFloat16);
+  const at::Tensor v = at::randn({1, keys, 1, 8}).to(at::kBFloat16);
+  const at::Tensor out = wan::chunked_attention(q, k, v).to(at::kFloat);
+  const at::Tensor mean = v.to(at::kFloat).mean(1).reshape({1, 1, 8}).expand({1, 4, 8});
+  EXPECT_LE((out - mean.reshape({1, 4, 8})).abs().max().item<double>(), 2e-3);
+}
+
+// attention_into: any output strides with a unit last stride, an explicit
+// scale, accumulation, and tiles that split both rows and head groups.
+TEST(Attention, IntoStridedOutputAccumulatesAndScales) {
+  const at::Tensor q = at::randn({2, 37, 3, 8}, at::kDouble);
+  const at::Tensor k1 = at::randn({2, 29, 3, 8}, at::kDouble), v1 = at::randn_like(k1);
+  const at::Tensor k2 = at::randn({2, 11, 3, 8}, at::kDouble), v2 = at::randn_like(k2);
+  const double scale = 0.3;
+  const at::Tensor expected = naive_attention(q * (scale * std::sqrt(8.0)), k1, v1) +
+                              naive_attention(q * (scale * std::sqrt(8.0)), k2, v2);
+  for (std::int64_t budget : {std::int64_t{1}, std::int64_t{29 * 40}, std::int64_t{1} << 20}) {
+    // Head-major memory seen as [B, L, H, d]: strided, unit last stride.
+    at::Tensor storage = at::empty({2, 3, 37, 8}, at::kDouble);
+    at::Tensor out = storage.transpose(1, 2);
+    wan::AttentionOptions options;
+    options.scale = scale;
+    options.max_score_elements = budget;
+    wan::attention_into(out, q, k1, v1, options);
+    options.accumulate = true;
+    wan::attention_into(out, q, k2, v2, options);
+    EXPECT_TRUE(at::allclose(out.reshape({2, 37, 24}), expected, 1e-10, 1e-12))
+        << "budget " << budget;
+  }
 }
 
 TEST(Attention, RejectsMismatchedShapes) {
@@ -287,6 +323,27 @@ TEST_F(DitForward, ChunkedFfnEqualsWhole) {
   const at::Tensor whole = dit.forward(in);
   dit.set_ffn_token_chunk(5);
   EXPECT_TRUE(at::allclose(dit.forward(in), whole, 1e-6, 1e-6));
+  dit.set_ffn_token_chunk(-1);  // automatic
+  EXPECT_TRUE(at::allclose(dit.forward(in), whole, 1e-6, 1e-6));
+}
+
+// The in-memory factory (benchmarks): right shapes and dtype, a model that
+// runs, and repeated calls (which reuse the call's scratch buffers) agree.
+TEST_F(DitForward, RandomWeightsFactoryAndRepeatedCalls) {
+  wan::DitLoadOptions options;
+  options.dtype = at::kBFloat16;
+  wan::WanDiT dit(config_, wan::make_random_dit_weights(config_, options, 3), options);
+  dit.for_each_parameter([](const std::string& name, at::Tensor& t) {
+    EXPECT_EQ(t.scalar_type(), at::kBFloat16) << name;
+  });
+  const auto in = random_inputs(config_);
+  const at::Tensor first = dit.forward(in);
+  EXPECT_TRUE(at::isfinite(first).all().item<bool>());
+  EXPECT_TRUE(at::equal(dit.forward(in), first));
+  // Same seed, same float32 values before conversion.
+  const wan::DitWeights a = wan::make_random_dit_weights(config_, {}, 3);
+  const wan::DitWeights b = wan::make_random_dit_weights(config_, {}, 3);
+  EXPECT_TRUE(at::equal(a.blocks[1].ffn_in.weight, b.blocks[1].ffn_in.weight));
 }
 
 TEST_F(DitForward, Bfloat16IsCloseToFloat32) {

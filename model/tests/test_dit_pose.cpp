@@ -64,6 +64,31 @@ TEST(PoseEncoder, PreparesRepeatsFirstFrameAndFlattens) {
   EXPECT_LE((tokens - expected).abs().max().item<double>(), 1e-2);
 }
 
+// Streaming the conv stack over time chunks (bounded memory) gives the
+// unchunked result for every chunk size, including ones that split the
+// stride-2 convs' windows and chunks of a single frame.
+TEST(PoseEncoder, TimeChunkedEqualsUnchunked) {
+  MemorySource source(pose_nets(24));
+  unianimate::PoseEncoderOptions options;
+  options.time_chunk = 0;
+  auto encoder = unianimate::PoseEncoder::load(source, options);
+  at::manual_seed(11);
+  const at::Tensor frames = at::rand({2, 3, 17, 32, 48}) * 255;
+  const at::Tensor whole = encoder.features(frames);
+  const at::Tensor whole_tokens = encoder.encode(frames);
+  ASSERT_EQ(whole.sizes(), at::IntArrayRef({2, 24, 5, 2, 3}));
+  for (std::int64_t chunk : {1, 2, 3, 5, 8, 19, 20, 64}) {
+    encoder.set_time_chunk(chunk);
+    const at::Tensor chunked = encoder.features(frames);
+    ASSERT_EQ(chunked.sizes(), whole.sizes()) << "chunk " << chunk;
+    EXPECT_LE((chunked - whole).abs().max().item<double>(), 1e-6) << "chunk " << chunk;
+    const at::Tensor tokens = encoder.encode(frames);
+    // bf16 rounding may flip only where the float32 values differ in the last bit.
+    EXPECT_LE((tokens - whole_tokens).abs().max().item<double>(), 1e-2) << "chunk " << chunk;
+    EXPECT_GE((tokens == whole_tokens).to(at::kFloat).mean().item<double>(), 0.99);
+  }
+}
+
 TEST(PoseEncoder, RejectsBadFrameCounts) {
   MemorySource source(pose_nets(24));
   const auto encoder = unianimate::PoseEncoder::load(source);

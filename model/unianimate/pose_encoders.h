@@ -10,6 +10,7 @@
 #include <c10/core/Device.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,14 @@ namespace animate::unianimate {
 struct PoseEncoderOptions {
   c10::Device device{c10::kCPU};
   at::ScalarType output_dtype = at::kFloat;  // dtype of the (bf16-rounded) outputs
+  // PoseEncoder: input frames (after the first-frame repeat) streamed through
+  // the Conv3d stack per step; 0 runs the whole video at once. Every conv
+  // keeps only the frames its next outputs need (its temporal halo), so memory
+  // is bounded by the chunk instead of the video: at 480p one full-resolution
+  // activation of 84 frames is 2.1 GB, a chunk of 8 frames about 0.2 GB. The
+  // results are those of the unchunked stack (each output frame is computed
+  // from the same input frames and zero padding).
+  std::int64_t time_chunk = 8;
 };
 
 // One convolution of a pose net with its fixed stride and padding.
@@ -45,7 +54,15 @@ class PoseEncoder {
   // The conv stack output before rounding [B, dim, k+1, H/16, W/16] (float32).
   at::Tensor features(const at::Tensor& pose_frames) const;
 
+  // Input frames per streaming step (PoseEncoderOptions::time_chunk; 0 = all).
+  void set_time_chunk(std::int64_t frames) { options_.time_chunk = frames; }
+
  private:
+  // Runs the stack over `pose_frames` and hands each block of output frames
+  // [B, dim, n, H/16, W/16] (float32) to `sink` with its first frame index.
+  void run(const at::Tensor& pose_frames,
+           const std::function<void(const at::Tensor&, std::int64_t)>& sink) const;
+
   std::vector<PoseConv> layers_;
   PoseEncoderOptions options_;
 };

@@ -1,14 +1,32 @@
 #include "model/wan/dit.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <dlfcn.h>
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <utility>
 
 #include "model/wan/attention.h"
 
 namespace animate::wan {
+
+struct DitScratch {
+  at::Tensor ffn_hidden;  // flat, grown on demand: [rows * ffn_dim] in the compute dtype
+
+  // [rows, width] view of the buffer.
+  at::Tensor ffn(std::int64_t rows, std::int64_t width, const at::TensorOptions& options) {
+    const std::int64_t n = rows * width;
+    if (!ffn_hidden.defined() || ffn_hidden.numel() < n ||
+        ffn_hidden.scalar_type() != options.dtype().toScalarType() ||
+        ffn_hidden.device() != options.device()) {
+      ffn_hidden = at::empty({n}, options);
+    }
+    return ffn_hidden.narrow(0, 0, n).view({rows, width});
+  }
+};
 
 namespace {
 
@@ -23,23 +41,97 @@ bool is_reduced_float(at::ScalarType type) {
   return type == at::kHalf || type == at::kBFloat16;
 }
 
-// RMSNorm over the last dim, computed in float32 (at least) and cast back
-// before the weight, like the reference. May reuse `x`'s storage.
-at::Tensor rms_norm(at::Tensor x, const at::Tensor& weight, double eps) {
-  if (!weight.defined()) return x;
-  const at::ScalarType type = x.scalar_type();
-  at::Tensor xf = is_reduced_float(type) ? x.to(at::kFloat) : std::move(x);
-  const at::Tensor inv = xf.square().mean(-1, /*keepdim=*/true).add_(eps).rsqrt_();
-  xf.mul_(inv);
-  at::Tensor out = xf.scalar_type() == type ? std::move(xf) : xf.to(type);
-  return out.mul_(weight);
+// LayerNorm over the last dim; reduced floats normalised in float32 (see below).
+at::Tensor affine_norm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias,
+                       double eps) {
+  const std::int64_t dim = x.size(-1);
+  if (!is_reduced_float(x.scalar_type())) return at::layer_norm(x, {dim}, weight, bias, eps);
+  const at::Tensor w = weight.defined() ? weight.to(at::kFloat) : weight;
+  const at::Tensor b = bias.defined() ? bias.to(at::kFloat) : bias;
+  return at::layer_norm(x.to(at::kFloat), {dim}, w, b, eps).to(x.scalar_type());
 }
 
-// LayerNorm without affine, then x * (1 + scale) + shift.
+// LayerNorm without affine, then x * (1 + scale) + shift. With one batch
+// entry the modulation is a per-channel affine map, so it runs as the affine of
+// a single layer_norm call (one pass instead of three). Reduced float types
+// are normalised in float32: LibTorch 1.13's bfloat16 layer_norm is ten times
+// slower than the float32 one plus both conversions (bench_dit --ops).
 at::Tensor modulated_norm(const at::Tensor& x, const at::Tensor& shift, const at::Tensor& scale,
                           double eps) {
-  at::Tensor h = at::layer_norm(x, {x.size(-1)}, {}, {}, eps);
+  const std::int64_t dim = x.size(-1);
+  if (shift.size(0) == 1 && scale.size(0) == 1) {
+    const bool reduced = is_reduced_float(x.scalar_type());
+    const at::ScalarType work = reduced ? at::kFloat : x.scalar_type();
+    const at::Tensor weight = (scale.reshape({dim}).to(work) + 1);
+    const at::Tensor bias = shift.reshape({dim}).to(work);
+    const at::Tensor h = at::layer_norm(reduced ? x.to(work) : x, {dim}, weight, bias, eps);
+    return reduced ? h.to(x.scalar_type()) : h;
+  }
+  at::Tensor h = affine_norm(x, {}, {}, eps);
   return h.mul_(scale + 1).add_(shift);
+}
+
+// q or k of an attention: RMSNorm over all heads (computed in float32 at
+// least, like the reference), times `scale`, then RoPE when `rope` is given,
+// as [B, L, heads, d]. Folding the softmax scale into q here keeps it out of
+// the attention loop, and the reduced-float path converts once each way.
+at::Tensor norm_rope(const at::Tensor& y, const at::Tensor& weight, double eps, double scale,
+                     const RopeTable* rope, std::int64_t heads) {
+  const at::ScalarType type = y.scalar_type();
+  const bool reduced = is_reduced_float(type);
+  // `y` is a fresh projection output: the float32 path may work in place.
+  at::Tensor yf = reduced ? y.to(at::kFloat) : y;
+  const at::ScalarType work = yf.scalar_type();
+  if (weight.defined()) {
+    // mean(y^2) as |y|^2 / dim: one reduction pass, no squared temporary.
+    const double dim = static_cast<double>(y.size(-1));
+    const at::Tensor inv = at::linalg_vector_norm(yf, 2, {-1}, /*keepdim=*/true)
+                               .square_()
+                               .div_(dim)
+                               .add_(eps)
+                               .rsqrt_();
+    yf.mul_(inv);
+    yf.mul_(scale == 1.0 ? weight.to(work) : weight.to(work) * scale);
+  } else if (scale != 1.0) {
+    yf.mul_(scale);
+  }
+  at::Tensor heads_view = yf.view({y.size(0), y.size(1), heads, -1});
+  if (rope != nullptr) {
+    if (rope->cos.scalar_type() == work) {
+      apply_rope_(heads_view, *rope);
+    } else {
+      heads_view = apply_rope(heads_view, *rope).to(work);
+    }
+  }
+  if (!reduced) return heads_view;
+  // Converted back straight into head-major [B, heads, L, d] memory, returned
+  // as a [B, L, heads, d] view: the attention's per-head GEMMs then read plain
+  // row-major blocks, which oneDNN would otherwise copy on every call.
+  at::Tensor out = at::empty({y.size(0), heads, y.size(1), heads_view.size(3)}, y.options());
+  out.copy_(heads_view.transpose(1, 2));
+  return out.transpose(1, 2);
+}
+
+// GELU (tanh approximation) in place, as the equal x * sigmoid(2u) with
+// u = sqrt(2/pi) (x + 0.044715 x^3): LibTorch 1.13's tanh-GELU kernel costs
+// 1.3 ns per float32 element here, this form 0.64 (bench_dit --ops), and the
+// FFN activation is the largest element-wise tensor of a block. Row blocks
+// of ~4 MiB keep the temporaries in cache; reduced floats are converted per
+// block (the bfloat16 kernels are slower still).
+void gelu_tanh_(at::Tensor& hidden) {
+  constexpr double kSqrt2OverPi = 0.7978845608028654;
+  at::Tensor rows = hidden.view({-1, hidden.size(-1)});
+  const bool reduced = is_reduced_float(hidden.scalar_type());
+  const std::int64_t block = std::max<std::int64_t>(1, (std::int64_t{1} << 20) / rows.size(1));
+  for (std::int64_t start = 0; start < rows.size(0); start += block) {
+    at::Tensor part = rows.narrow(0, start, std::min(block, rows.size(0) - start));
+    at::Tensor x = reduced ? part.to(at::kFloat) : part;
+    at::Tensor t = at::mul(x, x);
+    t.mul_(2 * kSqrt2OverPi * 0.044715).add_(2 * kSqrt2OverPi).mul_(x);
+    at::sigmoid_(t);
+    x.mul_(t);
+    if (reduced) part.copy_(x);
+  }
 }
 
 std::string shape_of(const at::Tensor& t) {
@@ -53,6 +145,31 @@ std::string shape_of(const at::Tensor& t) {
 }
 
 }  // namespace
+
+CpuThreads set_cpu_threads(int threads) {
+  at::set_num_threads(threads);
+  CpuThreads out;
+  out.torch = at::get_num_threads();
+  // Looked up at run time: LibTorch does not tell OpenBLAS about its thread
+  // count, and the BLAS behind libblas.so.3 is chosen by the system.
+  using SetThreads = void (*)(int);
+  using GetString = char* (*)();
+  const auto set_blas =
+      reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (set_blas == nullptr) {
+    out.blas = "not OpenBLAS (threads left as they are)";
+    return out;
+  }
+  set_blas(threads);
+  out.blas = "OpenBLAS, " + std::to_string(threads) + " threads";
+  if (const auto config = reinterpret_cast<GetString>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+    out.blas += ", " + std::string(config());
+  }
+  if (const auto core = reinterpret_cast<GetString>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) {
+    out.blas += ", core " + std::string(core());
+  }
+  return out;
+}
 
 at::Tensor sinusoidal_embedding(const at::Tensor& timestep, std::int64_t dim) {
   const std::int64_t half = dim / 2;
@@ -196,37 +313,59 @@ DitCall WanDiT::prepare(const DitInputs& in) const {
   call.tokens = patchify(in.latents, in.y, call.grid);
   if (in.add_condition.defined()) call.tokens.add_(to_compute(in.add_condition));
   call.rope = rope_cache_->get(call.grid, device_);
+  call.scratch = std::make_shared<DitScratch>();
   return call;
 }
 
-at::Tensor WanDiT::self_attention(const DitBlockWeights& w, const at::Tensor& x,
+at::Tensor WanDiT::self_attention(const DitBlockWeights& w, at::Tensor x,
                                   const DitCall& call) const {
   const std::int64_t b = x.size(0), l = x.size(1);
   const std::int64_t heads = config_.num_heads, d = config_.head_dim();
   const double eps = config_.eps;
-  at::Tensor q = rms_norm(linear(x, w.self_q), w.self_norm_q, eps);
-  at::Tensor k = rms_norm(linear(x, w.self_k), w.self_norm_k, eps);
+  const double scale = 1.0 / std::sqrt(static_cast<double>(d));
+  const at::Tensor q =
+      norm_rope(linear(x, w.self_q), w.self_norm_q, eps, scale, call.rope.get(), heads);
+  const at::Tensor k =
+      norm_rope(linear(x, w.self_k), w.self_norm_k, eps, 1.0, call.rope.get(), heads);
   const at::Tensor v = linear(x, w.self_v).view({b, l, heads, d});
-  q = apply_rope(q.view({b, l, heads, d}), *call.rope);
-  k = apply_rope(k.view({b, l, heads, d}), *call.rope);
-  return linear(attention(q, k, v), w.self_o);
+  const at::TensorOptions options_x = x.options();
+  x.reset();  // frees the normed tokens before the attention's buffers exist
+  at::Tensor out = at::empty({b, l, heads * d}, options_x);
+  at::Tensor out_heads = out.view({b, l, heads, d});
+  AttentionOptions options;
+  options.scale = 1.0;  // folded into q
+  options.max_score_elements = attention_chunk_;
+  attention_into(out_heads, q, k, v, options);
+  return linear(out, w.self_o);
 }
 
-at::Tensor WanDiT::cross_attention(const DitBlockWeights& w, const at::Tensor& x,
+at::Tensor WanDiT::cross_attention(const DitBlockWeights& w, at::Tensor x,
                                    const DitCall& call) const {
-  const std::int64_t b = x.size(0);
+  const std::int64_t b = x.size(0), l = x.size(1);
   const std::int64_t heads = config_.num_heads, d = config_.head_dim();
   const double eps = config_.eps;
+  const double scale = 1.0 / std::sqrt(static_cast<double>(d));
   const auto split_heads = [&](const at::Tensor& t) { return t.view({b, t.size(1), heads, d}); };
-  const at::Tensor q = split_heads(rms_norm(linear(x, w.cross_q), w.cross_norm_q, eps));
+  const at::Tensor q = norm_rope(linear(x, w.cross_q), w.cross_norm_q, eps, scale, nullptr, heads);
+  const at::TensorOptions options_x = x.options();
+  x.reset();  // frees the normed tokens (when they are a copy) before the attention
   const at::Tensor& txt = call.text_context;
-  at::Tensor out = attention(q, split_heads(rms_norm(linear(txt, w.cross_k), w.cross_norm_k, eps)),
-                             split_heads(linear(txt, w.cross_v)));
+  at::Tensor out = at::empty({b, l, heads * d}, options_x);
+  at::Tensor out_heads = out.view({b, l, heads, d});
+  AttentionOptions options;
+  options.scale = 1.0;  // folded into q
+  options.max_score_elements = attention_chunk_;
+  attention_into(out_heads, q,
+                 norm_rope(linear(txt, w.cross_k), w.cross_norm_k, eps, 1.0, nullptr, heads),
+                 split_heads(linear(txt, w.cross_v)), options);
   if (config_.has_image_input()) {
     const at::Tensor& img = call.image_context;
-    out.add_(attention(q,
-                       split_heads(rms_norm(linear(img, w.cross_k_img), w.cross_norm_k_img, eps)),
-                       split_heads(linear(img, w.cross_v_img))));
+    // The image attention is added to the text attention inside the GEMM.
+    options.accumulate = true;
+    attention_into(
+        out_heads, q,
+        norm_rope(linear(img, w.cross_k_img), w.cross_norm_k_img, eps, 1.0, nullptr, heads),
+        split_heads(linear(img, w.cross_v_img)), options);
   }
   return linear(out, w.cross_o);
 }
@@ -242,19 +381,30 @@ void WanDiT::run_block(std::int64_t index, at::Tensor& x, const DitCall& call) c
   const std::vector<at::Tensor> mod = (w.modulation + call.time_modulation).chunk(6, 1);
 
   x.addcmul_(mod[2], self_attention(w, modulated_norm(x, mod[0], mod[1], eps), call));
-
-  const at::Tensor normed =
-      config_.cross_attn_norm ? at::layer_norm(x, {config_.dim}, w.norm3.weight, w.norm3.bias, eps)
-                              : x;
-  x.add_(cross_attention(w, normed, call));
+  x.add_(cross_attention(
+      w, config_.cross_attn_norm ? affine_norm(x, w.norm3.weight, w.norm3.bias, eps) : x, call));
 
   // The FFN is token-wise: chunks bound the [tokens, ffn_dim] activation.
   const std::int64_t l = x.size(1);
-  const std::int64_t chunk = ffn_token_chunk_ > 0 ? std::min(ffn_token_chunk_, l) : l;
+  std::int64_t chunk = ffn_token_chunk_ > 0 ? std::min(ffn_token_chunk_, l) : l;
+  if (ffn_token_chunk_ < 0) {
+    const std::int64_t rows = x.size(0);
+    const std::int64_t most = std::max<std::int64_t>(
+        1, kFfnChunkElements / (config_.ffn_dim * std::max<std::int64_t>(rows, 1)));
+    const std::int64_t count = (l + most - 1) / most;
+    chunk = (l + count - 1) / count;  // equal chunks: no short GEMM at the end
+  }
+  DitScratch local;
+  DitScratch& scratch = call.scratch ? *call.scratch : local;
   for (std::int64_t start = 0; start < l; start += chunk) {
     at::Tensor part = x.narrow(1, start, std::min(chunk, l - start));
-    at::Tensor hidden = linear(modulated_norm(part, mod[3], mod[4], eps), w.ffn_in);
-    part.addcmul_(mod[5], linear(at::gelu_(hidden, "tanh"), w.ffn_out));
+    const at::Tensor h = modulated_norm(part, mod[3], mod[4], eps);
+    const at::Tensor h2 = h.view({-1, config_.dim});
+    // at::linear's own path (bias copied in, GEMM with beta 1) into the reused buffer.
+    at::Tensor hidden = scratch.ffn(h2.size(0), config_.ffn_dim, h.options());
+    at::addmm_out(hidden, w.ffn_in.bias, h2, w.ffn_in.weight.t());
+    gelu_tanh_(hidden);
+    part.addcmul_(mod[5], linear(hidden, w.ffn_out).view(part.sizes()));
   }
 }
 

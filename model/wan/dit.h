@@ -29,7 +29,11 @@ struct DitInputs {
   at::Tensor add_condition;  // optional [B or 1, L, dim]: pose tokens added to patch tokens
 };
 
-// Everything computed once per call before the block stack.
+// Buffers reused by every block of one call (defined in dit.cpp).
+struct DitScratch;
+
+// Everything computed once per call before the block stack. A call (its
+// scratch buffers) is used by one thread at a time.
 struct DitCall {
   at::Tensor time_embedding;   // e [B, dim]
   at::Tensor time_modulation;  // t_mod [B, 6, dim] (the TeaCache indicator)
@@ -38,6 +42,9 @@ struct DitCall {
   at::Tensor tokens;           // [B, L, dim] patch tokens (+ add_condition): block-stack input
   TokenGrid grid;
   std::shared_ptr<const RopeTable> rope;
+  // Large activations reused across blocks: a fresh allocation of tens of MB
+  // is page-faulted in on every use. Null is allowed (blocks allocate).
+  std::shared_ptr<DitScratch> scratch;
 };
 
 class WanDiT {
@@ -78,14 +85,20 @@ class WanDiT {
   // Throws std::invalid_argument for an unknown name.
   at::Tensor& parameter(const std::string& name);
 
-  // Tokens processed per FFN chunk (bounds the [tokens, ffn_dim] activation); 0 = all.
+  // Tokens processed per FFN chunk (bounds the [tokens, ffn_dim] activation);
+  // 0 = all; negative = automatic (the default): equal chunks of at most
+  // kFfnChunkElements / ffn_dim tokens.
   void set_ffn_token_chunk(std::int64_t tokens) { ffn_token_chunk_ = tokens; }
+  // 2^25 hidden activations (128 MiB float32): large enough that the FFN
+  // GEMMs run at full rate, small enough to bound the peak memory.
+  static constexpr std::int64_t kFfnChunkElements = std::int64_t{1} << 25;
+  // Attention scores computed at once (query rows x keys x heads); 0 = default.
+  void set_attention_chunk(std::int64_t score_elements) { attention_chunk_ = score_elements; }
 
  private:
-  at::Tensor self_attention(const DitBlockWeights& w, const at::Tensor& x,
-                            const DitCall& call) const;
-  at::Tensor cross_attention(const DitBlockWeights& w, const at::Tensor& x,
-                             const DitCall& call) const;
+  // `x` (the normed tokens) is taken by value and released once projected.
+  at::Tensor self_attention(const DitBlockWeights& w, at::Tensor x, const DitCall& call) const;
+  at::Tensor cross_attention(const DitBlockWeights& w, at::Tensor x, const DitCall& call) const;
   at::Tensor patchify(const at::Tensor& latents, const at::Tensor& y, TokenGrid& grid) const;
   at::Tensor to_compute(const at::Tensor& t) const;
 
@@ -93,10 +106,32 @@ class WanDiT {
   DitWeights weights_;
   at::ScalarType dtype_;
   c10::Device device_;
-  std::int64_t ffn_token_chunk_ = 16384;
+  std::int64_t ffn_token_chunk_ = -1;
+  std::int64_t attention_chunk_ = 0;
   // Shared so a WanDiT stays movable (the cache holds a mutex).
   std::shared_ptr<RopeCache> rope_cache_;
 };
+
+// Threads of the CPU kernels. LibTorch's intra-op pool (OpenMP) and the BLAS
+// pool behind its float32 matmuls (OpenBLAS on Debian; LibTorch never tells it
+// its thread count) are separate; this sets both to `threads` (OpenBLAS
+// through its C API when it is loaded). bfloat16 matmuls run on oneDNN inside
+// the OpenMP pool, so a bf16 model uses one pool only.
+//
+// What the environment should add (read at library load, so the launcher of
+// the process sets it): float32 models alternate between the two pools, and
+// an idle OpenMP worker spin-waits (libgomp default: 300000 spins) on the
+// core OpenBLAS needs next. Measured on 2 cores, mid config (bench_dit):
+//   default                  f32 2.78-2.94 s   bf16 1.17-1.40 s
+//   GOMP_SPINCOUNT=10000     f32 2.66 s        bf16 1.21 s
+//   OMP_WAIT_POLICY=PASSIVE  f32 2.52 s        bf16 1.27 s
+// A bf16 worker needs nothing; a float32 one should set
+// OMP_WAIT_POLICY=PASSIVE (or GOMP_SPINCOUNT=10000 for a mix).
+struct CpuThreads {
+  int torch = 0;     // at::get_num_threads() afterwards
+  std::string blas;  // what was found and set, for logs
+};
+CpuThreads set_cpu_threads(int threads);
 
 // sin/cos timestep embedding [B, dim] in float64: [cos(t f_j) ..., sin(t f_j) ...]
 // with f_j = 10000^(-j / (dim/2)).

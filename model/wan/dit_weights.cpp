@@ -1,8 +1,10 @@
 #include "model/wan/dit_weights.h"
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 #include <utility>
 
@@ -162,6 +164,35 @@ DitWeights load_dit_weights(const io::TensorSource& source, const DitConfig& con
   visit_dit_parameters(weights, config, [&](const std::string&, at::Tensor& slot, const Shape&) {
     slot = slot.to(options.device, options.dtype).contiguous();
   });
+  return weights;
+}
+
+DitWeights make_random_dit_weights(const DitConfig& config, const DitLoadOptions& options,
+                                   std::uint64_t seed) {
+  config.validate();
+  at::Generator gen = at::detail::createCPUGenerator(seed);
+  DitWeights weights;
+  visit_dit_parameters(
+      weights, config, [&](const std::string& name, at::Tensor& slot, const Shape& shape) {
+        // Generated in float32 on the CPU one tensor at a time, so the peak is the
+        // converted model plus its largest tensor.
+        at::Tensor t = at::randn(shape, gen, at::TensorOptions().dtype(at::kFloat));
+        const bool is_norm = name.find("norm") != std::string::npos ||
+                             name.find("img_emb.proj.0") != std::string::npos ||
+                             name.find("img_emb.proj.4") != std::string::npos;
+        const bool is_bias = name.size() > 5 && name.compare(name.size() - 5, 5, ".bias") == 0;
+        if (is_norm && !is_bias) {
+          t.mul_(0.1).add_(1.0);
+        } else if (is_bias || name.find("modulation") != std::string::npos) {
+          t.mul_(0.05);
+        } else {
+          // Fan-in scaling keeps every layer's output near unit variance.
+          std::int64_t fan_in = 1;
+          for (std::size_t i = 1; i < shape.size(); ++i) fan_in *= shape[i];
+          t.mul_(1.0 / std::sqrt(static_cast<double>(fan_in)));
+        }
+        slot = t.to(options.device, options.dtype).contiguous();
+      });
   return weights;
 }
 

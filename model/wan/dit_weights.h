@@ -73,4 +73,13 @@ struct DitLoadOptions {
 DitWeights load_dit_weights(const io::TensorSource& source, const DitConfig& config,
                             const DitLoadOptions& options = {});
 
+// Random weights of the right names and shapes for `config`, already in
+// options.dtype on options.device (benchmarks and tests need no checkpoint).
+// Linear weights are N(0, 1/in), biases and modulations small, norm weights
+// near 1, so activations stay O(1) through any number of blocks. The same
+// seed gives the same float32 values before conversion, whatever the dtype,
+// so an f32 and a bf16 model built with one seed are the same model.
+DitWeights make_random_dit_weights(const DitConfig& config, const DitLoadOptions& options = {},
+                                   std::uint64_t seed = 0);
+
 }  // namespace animate::wan

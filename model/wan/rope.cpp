@@ -56,6 +56,9 @@ RopeTable make_rope_table(const TokenGrid& grid, std::int64_t head_dim, at::Scal
   table.sin = at::stack({-s, s}, -1).reshape({f * h * w, 1, head_dim});
   table.cos = table.cos.to(device, dtype).contiguous();
   table.sin = table.sin.to(device, dtype).contiguous();
+  // Rounded from float64 like cos and sin, so both forms hold the same values.
+  const at::Tensor pairs = at::stack({c, s}, -1).to(dtype).reshape({f * h * w, 1, head_dim / 2, 2});
+  table.freqs = at::view_as_complex(pairs.contiguous()).to(device);
   return table;
 }
 
@@ -65,13 +68,25 @@ at::Tensor apply_rope(const at::Tensor& x, const RopeTable& table) {
     throw std::invalid_argument("RoPE: expected [B, " + std::to_string(table.cos.size(0)) +
                                 ", heads, " + std::to_string(d) + "], got " + c10::str(x.sizes()));
   }
-  const at::Tensor xt = x.scalar_type() == table.cos.scalar_type() ? x : x.to(table.cos.dtype());
-  // swap_pairs(x)[2m] = x[2m+1], swap_pairs(x)[2m+1] = x[2m].
-  const auto pairs_shape = std::vector<std::int64_t>{x.size(0), x.size(1), x.size(2), d / 2, 2};
-  const at::Tensor swapped = xt.reshape(pairs_shape).flip(-1).reshape(x.sizes());
-  at::Tensor out = at::mul(xt, table.cos);
-  out.addcmul_(swapped, table.sin);
+  at::Tensor out =
+      x.to(table.cos.scalar_type(), /*non_blocking=*/false, /*copy=*/true).contiguous();
+  apply_rope_(out, table);
   return out.scalar_type() == x.scalar_type() ? out : out.to(x.scalar_type());
+}
+
+void apply_rope_(at::Tensor& x, const RopeTable& table) {
+  const std::int64_t d = table.cos.size(-1);
+  if (x.dim() != 4 || x.size(1) != table.cos.size(0) || x.size(3) != d || x.stride(3) != 1 ||
+      x.scalar_type() != table.cos.scalar_type()) {
+    throw std::invalid_argument(
+        "RoPE: expected " + std::string(c10::toString(table.cos.scalar_type())) + " [B, " +
+        std::to_string(table.cos.size(0)) + ", heads, " + std::to_string(d) +
+        "] with unit last stride, got " + std::string(c10::toString(x.scalar_type())) + " " +
+        c10::str(x.sizes()));
+  }
+  // (x[2m] + i x[2m+1]) * (cos + i sin), the reference's complex rotation.
+  at::Tensor pairs = at::view_as_complex(x.view({x.size(0), x.size(1), x.size(2), d / 2, 2}));
+  pairs.mul_(table.freqs);
 }
 
 RopeCache::RopeCache(std::int64_t head_dim, at::ScalarType dtype, std::size_t capacity)

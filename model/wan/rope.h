@@ -43,6 +43,10 @@ struct RopeTable {
   TokenGrid grid;
   at::Tensor cos;  // [L, 1, d]
   at::Tensor sin;  // [L, 1, d]
+  // The same rotation as complex numbers cos(a) + i sin(a), [L, 1, d/2]
+  // (complex64 for a float32 table, complex128 for float64): one complex
+  // multiply per pair, in place, is a single pass over q or k.
+  at::Tensor freqs;
 };
 
 // Builds the table in float64 (angles and trigonometry) and stores it in `dtype`
@@ -53,6 +57,9 @@ RopeTable make_rope_table(const TokenGrid& grid, std::int64_t head_dim, at::Scal
 // Rotates q or k [B, L, heads, d] (d = head_dim, contiguous last dim). Returns a
 // new tensor in x's dtype; the arithmetic runs in the table's dtype.
 at::Tensor apply_rope(const at::Tensor& x, const RopeTable& table);
+// Rotates x [B, L, heads, d] in place; x must have the table's dtype and a
+// unit last-dim stride.
+void apply_rope_(at::Tensor& x, const RopeTable& table);
 
 // Thread-safe cache of tables keyed by grid (and device/dtype). A long video
 // reuses one grid for every window, so a handful of entries is plenty.
