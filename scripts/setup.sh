@@ -12,7 +12,7 @@ packages=(
   libtorch-dev libopenblas0-pthread nlohmann-json3-dev
   # service stack
   libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
-  libhiredis-dev redis-server libabsl-dev prometheus-cpp-dev libssl-dev
+  libhiredis-dev redis-server libabsl-dev prometheus-cpp-dev
   # media
   libopencv-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg zlib1g-dev
   # tests and benchmarks

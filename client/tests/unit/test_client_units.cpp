@@ -10,28 +10,10 @@
 #include "args.h"
 #include "job_request_flags.h"
 #include "png_writer.h"
-#include "sha256.h"
 #include "video_file_sink.h"
 
 namespace animate::client {
 namespace {
-
-TEST(Sha256, MatchesStandardVectors) {
-  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')),
-            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-}
-
-TEST(Sha256, IncrementalEqualsOneShot) {
-  std::string data;
-  for (int i = 0; i < 1000; ++i) data.push_back(static_cast<char>(i * 7));
-  Sha256 pieces;
-  for (std::size_t at = 0; at < data.size(); at += 37) pieces.update(data.substr(at, 37));
-  EXPECT_EQ(pieces.hex_digest(), sha256_hex(data));
-}
 
 TEST(Args, ParsesFlagsSwitchesAndPositionals) {
   const Args args({"status", "--server=h:1", "--json", "JOB", "--timeout", "2.5"},

@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "sha256.h"
+#include "animate/common/sha256.h"
 
-namespace animate::server {
+namespace animate::common {
 namespace {
 
 TEST(Sha256, NistVectors) {
@@ -31,4 +31,4 @@ TEST(Sha256, IncrementalEqualsOneShot) {
 }
 
 }  // namespace
-}  // namespace animate::server
+}  // namespace animate::common

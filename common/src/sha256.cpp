@@ -1,11 +1,11 @@
-#include "sha256.h"
+#include "animate/common/sha256.h"
 
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
 #include <vector>
 
-namespace animate::client {
+namespace animate::common {
 namespace {
 
 constexpr std::array<std::uint32_t, 64> kRoundConstants = {
@@ -117,4 +117,4 @@ std::string sha256_file_hex(const std::filesystem::path& path) {
   return hash.hex_digest();
 }
 
-}  // namespace animate::client
+}  // namespace animate::common
