@@ -93,6 +93,17 @@ def exec_form(arg):
     return shlex.split(arg)
 
 
+def build_inputs(root):
+    """What the CMake build reads: the top-level files, model/ and every area
+    the top-level CMakeLists.txt adds (its `foreach(area ...)` list)."""
+    inputs = ["CMakeLists.txt", "cmake", "model"]
+    with open(os.path.join(root, "CMakeLists.txt"), encoding="utf-8") as f:
+        match = re.search(r"foreach\(area ([^)]*)\)", f.read())
+    if match:
+        inputs += match.group(1).split()
+    return inputs
+
+
 class DockerIgnore:
     """.dockerignore semantics: last matching pattern wins; a pattern matching a
     parent directory matches everything below it; '*' stays in one path segment."""
@@ -226,7 +237,7 @@ def lint(path, root, contract, ignore, ck):
                         rel = os.path.normpath(src)
                         if rel == ".":
                             context_copied_at = line
-                            for must in ("CMakeLists.txt", "cmake", "model", "proto"):
+                            for must in build_inputs(root):
                                 ck.check(not ignore.excluded(must),
                                          f"{where}:{line}: .dockerignore excludes {must}, a build input")
                             continue
