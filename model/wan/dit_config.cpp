@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "model/io/json_field.h"
 #include "model/wan/rope.h"
 
 namespace animate::wan {
@@ -13,13 +14,7 @@ using Json = nlohmann::json;
 
 template <typename T>
 void read_field(const Json& json, const char* key, T& out) {
-  const auto it = json.find(key);
-  if (it == json.end() || it->is_null()) return;
-  try {
-    out = it->get<T>();
-  } catch (const Json::exception& e) {
-    throw std::invalid_argument(std::string("DiT config field '") + key + "': " + e.what());
-  }
+  io::read_optional_field(json, key, out, "DiT");
 }
 
 void require_positive(const char* field, std::int64_t value) {
