@@ -393,6 +393,18 @@ AnimationResult AnimationPipeline::run(const AnimationRequest& request, const Jo
   decode_options.output_dtype = at::kFloat;
   decode_options.output_device = c10::Device(c10::kCPU);
   std::int64_t decoded = 0;
+  // Progress once denoising is over: every step and window is done.
+  auto report_after_denoising = [&](Stage stage) {
+    ProgressEvent event;
+    event.stage = stage;
+    event.step = request.steps;
+    event.total_steps = request.steps;
+    event.window = window_count;
+    event.total_windows = window_count;
+    event.frames_decoded = decoded;
+    event.total_frames = result.num_frames;
+    report(event);
+  };
   c.vae->decode(
       latents.to(c.vae->dtype()),
       [&](const at::Tensor& video, std::int64_t first_frame) {
@@ -410,29 +422,13 @@ AnimationResult AnimationPipeline::run(const AnimationRequest& request, const Jo
         if (options.keep_frames) result.frames.narrow(0, first_frame, count).copy_(chunk.frames);
         if (options.frame_sink) options.frame_sink(chunk);
         decoded = first_frame + count;
-        ProgressEvent event;
-        event.stage = Stage::kDecoding;
-        event.step = request.steps;
-        event.total_steps = request.steps;
-        event.window = window_count;
-        event.total_windows = window_count;
-        event.frames_decoded = decoded;
-        event.total_frames = result.num_frames;
-        report(event);
+        report_after_denoising(Stage::kDecoding);
       },
       decode_options);
   result.timings.decode = seconds_since(stage_start);
   result.timings.total = seconds_since(job_start);
 
-  ProgressEvent done;
-  done.stage = Stage::kDone;
-  done.step = request.steps;
-  done.total_steps = request.steps;
-  done.window = window_count;
-  done.total_windows = window_count;
-  done.frames_decoded = decoded;
-  done.total_frames = result.num_frames;
-  report(done);
+  report_after_denoising(Stage::kDone);
   return result;
 }
 
