@@ -15,6 +15,14 @@ if(NOT TARGET animate_torch)
   # LibTorch's exported flags (e.g. -D_GLIBCXX_USE_CXX11_ABI) must match.
   separate_arguments(_animate_torch_flags UNIX_COMMAND "${TORCH_CXX_FLAGS}")
   target_compile_options(animate_torch INTERFACE ${_animate_torch_flags})
+  # ATen's at::parallel_for is a header template around `#pragma omp parallel`
+  # when LibTorch is built with OpenMP: without the compiler's OpenMP flag it
+  # silently runs serially in our code. Every LibTorch user (and the shared
+  # PCH) gets the flag, so all agree on _OPENMP.
+  find_package(OpenMP COMPONENTS CXX)
+  if(OpenMP_CXX_FOUND)
+    target_link_libraries(animate_torch INTERFACE OpenMP::OpenMP_CXX)
+  endif()
 endif()
 
 option(ANIMATE_PCH "Use a precompiled header for LibTorch" ON)

@@ -1,9 +1,10 @@
 #include "worker/model_location.h"
 
 #include <ATen/Context.h>
-#include <ATen/Parallel.h>
 
 #include <stdexcept>
+
+#include "model/cpu/cpu_threads.h"
 
 namespace animate::worker {
 namespace {
@@ -36,7 +37,9 @@ pipeline::PipelineConfig make_pipeline_config(const ModelLocation& location) {
     throw std::invalid_argument("--weights and --unianimate must be given together");
   }
   if (location.threads < 0) throw std::invalid_argument("--threads must be >= 0");
-  if (location.threads > 0) at::set_num_threads(location.threads);
+  // LibTorch's pool and OpenBLAS's alike (the DiT runs its products on the
+  // former, other float32 matmuls still use the latter).
+  if (location.threads > 0) cpu::set_cpu_threads(location.threads);
 
   pipeline::PipelineConfig config =
       has_root

@@ -17,17 +17,18 @@
 // (--rounds R times) so slow phases of a shared machine hit every variant
 // alike, and the figures are medians. --in-process instead builds every
 // variant in this process and interleaves single forwards (timing only).
-// --gemm measures the raw matmul ceiling (f32 and bf16 at::mm at DiT shapes),
+// --gemm measures the raw matmul ceiling (f32 and bf16 at::mm at DiT shapes,
+// against the row-split product of cpu/parallel_gemm.h),
 // --ops the element-wise kernels at the mid config's shapes.
 // Every timed run also reports how much CPU other processes took meanwhile;
 // runs above 10% of the cores are left out of the medians ("clean" counts).
 // --check prints the bf16 output's error against the f32 model (same weights).
 //
 // Threads: --threads N sets LibTorch's pool and OpenBLAS's pool (see
-// animate::wan::set_cpu_threads); the default is the number of cores. The
-// spin-wait of LibTorch's OpenMP workers is set by the environment only
-// (OMP_WAIT_POLICY, GOMP_SPINCOUNT; see set_cpu_threads), and children
-// inherit it.
+// animate::cpu::set_cpu_threads); the default is the number of cores. The
+// DiT's products run on LibTorch's pool (cpu/parallel_gemm.h); the spin-wait
+// of its OpenMP workers is set by the environment only (OMP_WAIT_POLICY,
+// GOMP_SPINCOUNT), and children inherit it.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <sys/resource.h>
@@ -47,6 +48,8 @@
 #include <string>
 #include <vector>
 
+#include "model/cpu/cpu_threads.h"
+#include "model/cpu/parallel_gemm.h"
 #include "model/wan/dit.h"
 #include "model/wan/dit_config.h"
 #include "model/wan/dit_weights.h"
@@ -315,6 +318,8 @@ void run_gemm(const Options& o) {
       {"q/k/v/o 1950x1536x1536", 1, 1950, 1536, 1536},
       {"ffn.0 1950x1536x8960", 1, 1950, 1536, 8960},
       {"ffn.2 1950x8960x1536", 1, 1950, 8960, 1536},
+      {"scores/head 1950x128x1950", 1, 1950, 128, 1950},
+      {"values/head 1950x1950x128", 1, 1950, 1950, 128},
       {"scores 12x(512x128x8190)", 12, 512, 128, 8190},
       {"values 12x(512x8190x128)", 12, 512, 8190, 128},
   };
@@ -351,6 +356,11 @@ void run_gemm(const Options& o) {
         measure("addmm_out", [&] {
           out.copy_(bias.expand({s.m, s.n}));
           return at::addmm_out(out, out, a[0], weight.t());
+        });
+        // Row blocks on LibTorch's threads, single-threaded BLAS (what the DiT uses).
+        measure("split-rows", [&] {
+          animate::cpu::linear_out(out, a[0], weight, bias);
+          return out;
         });
         // The same product as a 1x1 convolution through oneDNN: [M, K] row-major
         // is a channels-last [1, K, M, 1] image.
@@ -618,7 +628,7 @@ void run_check(const Options& o) {
 int main(int argc, char** argv) {
   Options o = parse(argc, argv);
   if (o.threads <= 0) o.threads = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-  const animate::wan::CpuThreads threads = animate::wan::set_cpu_threads(o.threads);
+  const animate::cpu::CpuThreads threads = animate::cpu::set_cpu_threads(o.threads);
   if (o.child || !o.profile.empty()) {
     run_child(o);
     return 0;

@@ -184,6 +184,36 @@ TEST(Attention, IntoStridedOutputAccumulatesAndScales) {
   }
 }
 
+// The tiles shared out among LibTorch's threads (each with its own score
+// tile and a single-threaded BLAS) give the one-thread result: uneven tile
+// counts, batches, accumulation into a strided output, every CPU dtype.
+TEST(Attention, ThreadsShareTilesWithTheSameResult) {
+  const int saved_threads = at::get_num_threads();
+  for (const at::ScalarType dtype : {at::kDouble, at::kFloat, at::kBFloat16}) {
+    const double tol = dtype == at::kDouble ? 1e-12 : dtype == at::kFloat ? 1e-5 : 2e-2;
+    const at::Tensor q = at::randn({2, 45, 5, 16}).to(dtype);
+    const at::Tensor k = at::randn({2, 33, 5, 16}).to(dtype), v = at::randn_like(k);
+    for (std::int64_t budget : {std::int64_t{33 * 4}, std::int64_t{33 * 7 * 2}, std::int64_t{0}}) {
+      wan::AttentionOptions options;
+      options.max_score_elements = budget;
+      at::Tensor expected = at::zeros({2, 5, 45, 16}, dtype).transpose(1, 2);
+      at::set_num_threads(1);
+      wan::attention_into(expected, q, k, v, options);
+      options.accumulate = true;
+      wan::attention_into(expected, q, k * 0.5, v, options);
+      at::set_num_threads(2);
+      at::Tensor got = at::zeros({2, 5, 45, 16}, dtype).transpose(1, 2);
+      options.accumulate = false;
+      wan::attention_into(got, q, k, v, options);
+      options.accumulate = true;
+      wan::attention_into(got, q, k * 0.5, v, options);
+      EXPECT_TRUE(at::allclose(got.to(at::kDouble), expected.to(at::kDouble), tol, tol))
+          << c10::toString(dtype) << " budget " << budget;
+    }
+  }
+  at::set_num_threads(saved_threads);
+}
+
 TEST(Attention, RejectsMismatchedShapes) {
   expect_error<std::invalid_argument>(
       [] {

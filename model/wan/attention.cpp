@@ -1,12 +1,14 @@
 #include "model/wan/attention.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <torch/version.h>
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-#include <vector>
+
+#include "model/cpu/parallel_gemm.h"
 
 namespace animate::wan {
 
@@ -22,27 +24,42 @@ void check_shapes(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v)
   }
 }
 
+#if TORCH_VERSION_MAJOR >= 2
+// LibTorch's fused kernel (flash / memory-efficient / cuDNN on GPUs) into out.
+// The scale is folded into q: the kernel's own scale argument needs 2.1.
+void fused_attention_into(at::Tensor& out, const at::Tensor& q, const at::Tensor& k,
+                          const at::Tensor& v, const AttentionOptions& options) {
+  const double d = static_cast<double>(q.size(3));
+  const double factor = options.scale < 0 ? 1.0 : options.scale * std::sqrt(d);
+  const at::Tensor qs = factor == 1.0 ? q : q * factor;
+  // [B, L, H, d] -> [B, H, L, d] is a view; the kernels accept these strides.
+  const at::Tensor result =
+      at::scaled_dot_product_attention(qs.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2))
+          .transpose(1, 2);
+  if (options.accumulate) {
+    out.add_(result);
+  } else {
+    out.copy_(result);
+  }
+}
+#endif
+
 }  // namespace
 
-bool fused_attention_available() {
+bool fused_attention_available(const at::Device& device) {
 #if TORCH_VERSION_MAJOR >= 2
-  return true;
+  return !device.is_cpu();
 #else
+  (void)device;
   return false;
 #endif
 }
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
   check_shapes(q, k, v);
-#if TORCH_VERSION_MAJOR >= 2
-  const std::int64_t b = q.size(0), lq = q.size(1), heads = q.size(2), d = q.size(3);
-  // [B, L, H, d] -> [B, H, L, d] is a view; the kernels accept these strides.
-  const at::Tensor out =
-      at::scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2));
-  return out.transpose(1, 2).reshape({b, lq, heads * d});
-#else
-  return chunked_attention(q, k, v);
-#endif
+  at::Tensor out = at::empty(q.sizes(), q.options());
+  attention_into(out, q, k, v);
+  return out.view({q.size(0), q.size(1), q.size(2) * q.size(3)});
 }
 
 at::Tensor chunked_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
@@ -51,6 +68,7 @@ at::Tensor chunked_attention(const at::Tensor& q, const at::Tensor& k, const at:
   at::Tensor out = at::empty(q.sizes(), q.options());
   AttentionOptions options;
   options.max_score_elements = max_score_elements;
+  options.allow_fused = false;
   attention_into(out, q, k, v, options);
   return out.view({q.size(0), q.size(1), q.size(2) * q.size(3)});
 }
@@ -64,6 +82,12 @@ void attention_into(at::Tensor& out, const at::Tensor& q, const at::Tensor& k, c
         std::string(c10::toString(out.scalar_type())) + " must match q " + c10::str(q.sizes()) +
         " " + std::string(c10::toString(q.scalar_type())) + " with a unit last-dim stride");
   }
+#if TORCH_VERSION_MAJOR >= 2
+  if (options.allow_fused && fused_attention_available(q.device())) {
+    fused_attention_into(out, q, k, v, options);
+    return;
+  }
+#endif
   // No fast float16 GEMM on the CPU: compute in float32, write back at the end.
   if (q.scalar_type() == at::kHalf) {
     at::Tensor out32 = options.accumulate ? out.to(at::kFloat)
@@ -72,6 +96,7 @@ void attention_into(at::Tensor& out, const at::Tensor& q, const at::Tensor& k, c
     out.copy_(out32);
     return;
   }
+  if (out.numel() == 0) return;
   const std::int64_t b = q.size(0), lq = q.size(1), heads = q.size(2), d = q.size(3);
   const std::int64_t lk = k.size(1);
   const double scale = options.scale < 0 ? 1.0 / std::sqrt(static_cast<double>(d)) : options.scale;
@@ -86,46 +111,42 @@ void attention_into(at::Tensor& out, const at::Tensor& q, const at::Tensor& k, c
   const bool plain_rows = q.scalar_type() == at::kBFloat16;
   const at::Tensor kh = plain_rows ? k.transpose(1, 2).contiguous() : k.transpose(1, 2);
   const at::Tensor vh = plain_rows ? v.transpose(1, 2).contiguous() : v.transpose(1, 2);
-  // A tile is `rows` query rows of a group of heads. All heads of a group are
-  // scored before one softmax call: the float32 GEMMs run on OpenBLAS's
-  // threads and the softmax on LibTorch's, and every switch between the two
-  // pools costs a spin-wait (bench_dit --attn-chunk). Groups shrink only when
-  // the rows of all heads would fall below an efficient GEMM height.
-  constexpr std::int64_t kMinRows = 128;
+
+  // Work items are tiles of `rows` query rows of one head. On the CPU each
+  // LibTorch thread takes a run of items and does all of a tile (scores GEMM,
+  // softmax, values GEMM) alone with a single-threaded BLAS and a score tile
+  // of its own: no hand-off between thread pools and no barrier inside a
+  // tile. Elsewhere (CUDA without the fused kernel) the items run in turn.
+  const bool parallel = cpu::splits_products(q);
+  const std::int64_t workers = parallel ? at::get_num_threads() : 1;
   const std::int64_t per_row = std::max<std::int64_t>(lk, 1);
-  std::int64_t group = heads;
-  while (group > 1 && budget / (group * per_row) < std::min(kMinRows, lq)) --group;
-  const std::int64_t rows = std::clamp<std::int64_t>(budget / (group * per_row), 1, lq);
-  at::Tensor tile = at::empty({group * rows * lk}, q.options());
-  std::vector<at::Tensor> kt(static_cast<std::size_t>(group)), vm(kt.size()), qm(kt.size()),
-      om(kt.size());
-  for (std::int64_t bi = 0; bi < b; ++bi) {
-    for (std::int64_t h0 = 0; h0 < heads; h0 += group) {
-      const std::int64_t g_count = std::min(group, heads - h0);
-      for (std::int64_t g = 0; g < g_count; ++g) {
-        const auto i = static_cast<std::size_t>(g);
-        kt[i] = kh[bi][h0 + g].t();         // [d, Lk]
-        vm[i] = vh[bi][h0 + g];             // [Lk, d]
-        qm[i] = q[bi].select(1, h0 + g);    // [Lq, d], row stride heads * d
-        om[i] = out[bi].select(1, h0 + g);  // [Lq, d]
-      }
-      for (std::int64_t start = 0; start < lq; start += rows) {
-        const std::int64_t len = std::min(rows, lq - start);
-        at::Tensor scores = tile.narrow(0, 0, g_count * len * lk).view({g_count, len, lk});
-        for (std::int64_t g = 0; g < g_count; ++g) {
-          at::Tensor s = scores[g];
-          // beta = 0: the tile's old contents are never read.
-          at::addmm_out(s, s, qm[static_cast<std::size_t>(g)].narrow(0, start, len),
-                        kt[static_cast<std::size_t>(g)], /*beta=*/0, /*alpha=*/scale);
-        }
-        at::_softmax_out(scores, scores, -1, /*half_to_float=*/false);
-        for (std::int64_t g = 0; g < g_count; ++g) {
-          at::Tensor dst = om[static_cast<std::size_t>(g)].narrow(0, start, len);
-          at::addmm_out(dst, dst, scores[g], vm[static_cast<std::size_t>(g)],
-                        /*beta=*/options.accumulate ? 1 : 0, /*alpha=*/1);
-        }
-      }
+  std::int64_t rows = std::clamp<std::int64_t>(budget / (workers * per_row), 1, lq);
+  // Enough tiles that every thread gets work.
+  const std::int64_t min_tiles = (2 * workers + b * heads - 1) / (b * heads);
+  rows = std::max<std::int64_t>(1, std::min(rows, (lq + min_tiles - 1) / min_tiles));
+  const std::int64_t tiles = (lq + rows - 1) / rows;
+  at::Tensor score_tiles = at::empty({workers, rows * lk}, q.options());
+
+  const auto run_items = [&](std::int64_t begin, std::int64_t end) {
+    at::Tensor tile = score_tiles[parallel ? at::get_thread_num() : 0];
+    for (std::int64_t item = begin; item < end; ++item) {
+      const std::int64_t bi = item / (heads * tiles), h = (item / tiles) % heads;
+      const std::int64_t start = (item % tiles) * rows, len = std::min(rows, lq - start);
+      at::Tensor scores = tile.narrow(0, 0, len * lk).view({len, lk});
+      // beta = 0: the tile's old contents are never read.
+      at::addmm_out(scores, scores, q[bi].select(1, h).narrow(0, start, len), kh[bi][h].t(),
+                    /*beta=*/0, /*alpha=*/scale);
+      at::_softmax_out(scores, scores, -1, /*half_to_float=*/false);
+      at::Tensor dst = out[bi].select(1, h).narrow(0, start, len);
+      at::addmm_out(dst, dst, scores, vh[bi][h], /*beta=*/options.accumulate ? 1 : 0,
+                    /*alpha=*/1);
     }
+  };
+  const std::int64_t items = b * heads * tiles;
+  if (parallel) {
+    cpu::parallel_blas_for(items, 1, run_items);
+  } else {
+    run_items(0, items);
   }
 }
 

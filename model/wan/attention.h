@@ -8,20 +8,19 @@
 
 namespace animate::wan {
 
-// Default number of attention scores that exist at once (a tile of query rows
-// x keys x heads; see attention_into). Tuned with bench_dit --attn-chunk on
+// Default number of attention scores that exist at once (the score tiles of
+// all threads together; see attention_into). Tuned with bench_dit --attn-chunk on
 // 2 cores: 8190 tokens bf16 8.63 s (2^22), 8.27 s (2^24), 8.80 s (2^26); the
 // 1950-token config is within noise for f32 and 8% faster in bf16 at 2^24.
 constexpr std::int64_t kDefaultAttentionScores = std::int64_t{1} << 24;
 
 // softmax(q k^T / sqrt(d)) v for q [B, Lq, heads, d], k and v [B, Lk, heads, d].
-// Returns [B, Lq, heads * d] in q's dtype. Uses LibTorch's fused
-// scaled_dot_product_attention when available (LibTorch >= 2), otherwise
-// chunked_attention with the default score budget.
+// Returns [B, Lq, heads * d] in q's dtype (attention_into with the defaults).
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
 
-// Same result computed in query chunks so that at most `max_score_elements`
-// attention scores exist at once (the full Lq x Lk matrix is never built).
+// The tiled kernel with a score budget, even where the fused one would run:
+// at most `max_score_elements` attention scores exist at once (the full
+// Lq x Lk matrix is never built).
 at::Tensor chunked_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                              std::int64_t max_score_elements = kDefaultAttentionScores);
 
@@ -32,20 +31,25 @@ struct AttentionOptions {
   std::int64_t max_score_elements = 0;
   // Add the result to `out` instead of overwriting it (sums of attentions).
   bool accumulate = false;
+  // Use LibTorch's fused kernel where it is available (see attention_into).
+  bool allow_fused = true;
 };
 
-// The chunked attention written into `out` [B, Lq, heads, d] (q's dtype; any
-// strides with a unit last-dim stride, e.g. a view of [B, Lq, heads * d]).
-// Tiles of query rows x heads: scores = scale * q k^T (one GEMM per head into
-// a reused tile), one softmax in place, out = scores v (one GEMM per head
-// straight into `out`). The GEMMs
-// run in the inputs' dtype: float32 through the BLAS, bfloat16 through oneDNN
-// (bf16 scores, float32 accumulation and softmax arithmetic); float16 runs in
-// float32.
+// The attention written into `out` [B, Lq, heads, d] (q's dtype; any strides
+// with a unit last-dim stride, e.g. a view of [B, Lq, heads * d]).
+//
+// Off the CPU with LibTorch >= 2: LibTorch's fused scaled_dot_product_attention
+// (flash / memory-efficient / cuDNN kernels). Otherwise tiles of query rows of
+// one head: scores = scale * q k^T (one GEMM into a reused tile), softmax in
+// place, out = scores v (one GEMM straight into `out`). On the CPU the tiles
+// are shared out among LibTorch's threads, each with its own score tile and a
+// single-threaded BLAS (cpu/parallel_gemm.h). The GEMMs run in the inputs'
+// dtype: float32 through the BLAS, bfloat16 through oneDNN (bf16 scores,
+// float32 accumulation and softmax arithmetic); float16 runs in float32.
 void attention_into(at::Tensor& out, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                     const AttentionOptions& options = {});
 
-// True when attention() dispatches to the fused LibTorch kernel.
-bool fused_attention_available();
+// True when attention_into uses LibTorch's fused kernel for tensors on `device`.
+bool fused_attention_available(const at::Device& device);
 
 }  // namespace animate::wan

@@ -1,14 +1,13 @@
 #include "model/wan/dit.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <utility>
 
+#include "model/cpu/parallel_gemm.h"
 #include "model/wan/attention.h"
 
 namespace animate::wan {
@@ -34,7 +33,7 @@ namespace {
 constexpr double kImageNormEps = 1e-5;
 
 at::Tensor linear(const at::Tensor& x, const LinearWeights& w) {
-  return at::linear(x, w.weight, w.bias);
+  return cpu::linear(x, w.weight, w.bias);
 }
 
 bool is_reduced_float(at::ScalarType type) {
@@ -145,31 +144,6 @@ std::string shape_of(const at::Tensor& t) {
 }
 
 }  // namespace
-
-CpuThreads set_cpu_threads(int threads) {
-  at::set_num_threads(threads);
-  CpuThreads out;
-  out.torch = at::get_num_threads();
-  // Looked up at run time: LibTorch does not tell OpenBLAS about its thread
-  // count, and the BLAS behind libblas.so.3 is chosen by the system.
-  using SetThreads = void (*)(int);
-  using GetString = char* (*)();
-  const auto set_blas =
-      reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (set_blas == nullptr) {
-    out.blas = "not OpenBLAS (threads left as they are)";
-    return out;
-  }
-  set_blas(threads);
-  out.blas = "OpenBLAS, " + std::to_string(threads) + " threads";
-  if (const auto config = reinterpret_cast<GetString>(dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
-    out.blas += ", " + std::string(config());
-  }
-  if (const auto core = reinterpret_cast<GetString>(dlsym(RTLD_DEFAULT, "openblas_get_corename"))) {
-    out.blas += ", core " + std::string(core());
-  }
-  return out;
-}
 
 at::Tensor sinusoidal_embedding(const at::Tensor& timestep, std::int64_t dim) {
   const std::int64_t half = dim / 2;
@@ -295,8 +269,8 @@ at::Tensor WanDiT::patchify(const at::Tensor& latents, const at::Tensor& y, Toke
   const at::Tensor patches = x.view({b, ch, grid.frames, p[0], grid.height, p[1], grid.width, p[2]})
                                  .permute({0, 2, 4, 6, 1, 3, 5, 7})
                                  .reshape({b, grid.tokens(), ch * p[0] * p[1] * p[2]});
-  return at::linear(patches, weights_.patch_embedding_weight.view({config_.dim, -1}),
-                    weights_.patch_embedding_bias);
+  return cpu::linear(patches, weights_.patch_embedding_weight.view({config_.dim, -1}),
+                     weights_.patch_embedding_bias);
 }
 
 DitCall WanDiT::prepare(const DitInputs& in) const {
@@ -400,9 +374,8 @@ void WanDiT::run_block(std::int64_t index, at::Tensor& x, const DitCall& call) c
     at::Tensor part = x.narrow(1, start, std::min(chunk, l - start));
     const at::Tensor h = modulated_norm(part, mod[3], mod[4], eps);
     const at::Tensor h2 = h.view({-1, config_.dim});
-    // at::linear's own path (bias copied in, GEMM with beta 1) into the reused buffer.
     at::Tensor hidden = scratch.ffn(h2.size(0), config_.ffn_dim, h.options());
-    at::addmm_out(hidden, w.ffn_in.bias, h2, w.ffn_in.weight.t());
+    cpu::linear_out(hidden, h2, w.ffn_in.weight, w.ffn_in.bias);
     gelu_tanh_(hidden);
     part.addcmul_(mod[5], linear(hidden, w.ffn_out).view(part.sizes()));
   }

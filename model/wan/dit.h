@@ -112,27 +112,6 @@ class WanDiT {
   std::shared_ptr<RopeCache> rope_cache_;
 };
 
-// Threads of the CPU kernels. LibTorch's intra-op pool (OpenMP) and the BLAS
-// pool behind its float32 matmuls (OpenBLAS on Debian; LibTorch never tells it
-// its thread count) are separate; this sets both to `threads` (OpenBLAS
-// through its C API when it is loaded). bfloat16 matmuls run on oneDNN inside
-// the OpenMP pool, so a bf16 model uses one pool only.
-//
-// What the environment should add (read at library load, so the launcher of
-// the process sets it): float32 models alternate between the two pools, and
-// an idle OpenMP worker spin-waits (libgomp default: 300000 spins) on the
-// core OpenBLAS needs next. Measured on 2 cores, mid config (bench_dit):
-//   default                  f32 2.78-2.94 s   bf16 1.17-1.40 s
-//   GOMP_SPINCOUNT=10000     f32 2.66 s        bf16 1.21 s
-//   OMP_WAIT_POLICY=PASSIVE  f32 2.52 s        bf16 1.27 s
-// A bf16 worker needs nothing; a float32 one should set
-// OMP_WAIT_POLICY=PASSIVE (or GOMP_SPINCOUNT=10000 for a mix).
-struct CpuThreads {
-  int torch = 0;     // at::get_num_threads() afterwards
-  std::string blas;  // what was found and set, for logs
-};
-CpuThreads set_cpu_threads(int threads);
-
 // sin/cos timestep embedding [B, dim] in float64: [cos(t f_j) ..., sin(t f_j) ...]
 // with f_j = 10000^(-j / (dim/2)).
 at::Tensor sinusoidal_embedding(const at::Tensor& timestep, std::int64_t dim);

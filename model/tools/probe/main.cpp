@@ -8,7 +8,6 @@
 //       Runs cases and compares them with the stored expectations (the rule
 //       of ../shared/golden/README.md). A folder with an index.json expands to
 //       all its cases. Exit 0 iff nothing failed (unimplemented = skipped).
-#include <ATen/Parallel.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -19,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "model/cpu/cpu_threads.h"
 #include "model/io/safetensors_writer.h"
 #include "model/tools/probe/component_registry.h"
 #include "model/tools/probe/golden_case.h"
@@ -150,6 +150,6 @@ int check(const Arguments& args) {
 int main(int argc, char** argv) {
   Arguments args;
   if (const auto error = parse(argc, argv, &args); !error.empty()) return usage(error);
-  if (args.threads > 0) at::set_num_threads(args.threads);
+  if (args.threads > 0) animate::cpu::set_cpu_threads(args.threads);
   return args.command == "run" ? run_one(args) : check(args);
 }

@@ -1,0 +1,203 @@
+// Thread pools and the GEMMs split across LibTorch's OpenMP threads.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+#include "model/cpu/cpu_threads.h"
+#include "model/cpu/parallel_gemm.h"
+
+namespace {
+
+namespace cpu = animate::cpu;
+
+// LibTorch threads for one test, restored afterwards.
+class TorchThreads {
+ public:
+  explicit TorchThreads(int threads) : saved_(at::get_num_threads()) {
+    at::set_num_threads(threads);
+  }
+  ~TorchThreads() { at::set_num_threads(saved_); }
+  TorchThreads(const TorchThreads&) = delete;
+  TorchThreads& operator=(const TorchThreads&) = delete;
+
+ private:
+  int saved_;
+};
+
+int openblas_threads() {
+  using GetThreads = int (*)();
+  const auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get != nullptr ? get() : -1;
+}
+
+// The threads that ran parallel_blas_for's chunks, and whether every item ran once.
+struct Coverage {
+  std::set<int> threads;
+  bool each_item_once = true;
+};
+
+Coverage cover(std::int64_t n) {
+  std::vector<std::atomic<int>> hits(static_cast<std::size_t>(n));
+  std::mutex mutex;
+  Coverage c;
+  cpu::parallel_blas_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
+    {
+      const std::lock_guard<std::mutex> lock(mutex);
+      c.threads.insert(at::get_thread_num());
+    }
+    for (std::int64_t i = begin; i < end; ++i) ++hits[static_cast<std::size_t>(i)];
+  });
+  for (const auto& h : hits) c.each_item_once = c.each_item_once && h.load() == 1;
+  return c;
+}
+
+// Catches a build without the compiler's OpenMP flag, where ATen's
+// parallel_for template compiles to a plain loop.
+TEST(ParallelBlasFor, RunsOnEveryLibTorchThread) {
+  const TorchThreads threads(2);
+  const Coverage c = cover(10);
+  EXPECT_TRUE(c.each_item_once);
+  EXPECT_EQ(c.threads, (std::set<int>{0, 1}));
+}
+
+TEST(ParallelBlasFor, OneThreadOrNestedRunsInline) {
+  {
+    const TorchThreads threads(1);
+    const Coverage c = cover(7);
+    EXPECT_TRUE(c.each_item_once);
+    EXPECT_EQ(c.threads.size(), 1u);
+  }
+  const TorchThreads threads(2);
+  std::atomic<int> inner_calls{0};
+  at::parallel_for(0, 2, 1, [&](std::int64_t, std::int64_t) {
+    cpu::parallel_blas_for(5, 1, [&](std::int64_t begin, std::int64_t end) {
+      EXPECT_EQ(begin, 0);
+      EXPECT_EQ(end, 5);
+      ++inner_calls;
+    });
+  });
+  EXPECT_EQ(inner_calls.load(), 2);
+  cover(0);  // nothing to do is fine
+}
+
+TEST(ParallelBlasFor, PropagatesExceptions) {
+  const TorchThreads threads(2);
+  EXPECT_THROW(cpu::parallel_blas_for(4, 1,
+                                      [](std::int64_t begin, std::int64_t) {
+                                        if (begin > 0) throw std::runtime_error("chunk failed");
+                                      }),
+               std::runtime_error);
+  // The BLAS is back to its own thread count afterwards.
+  if (cpu::blas_threads_settable()) {
+    EXPECT_EQ(openblas_threads(), 2);
+  }
+}
+
+TEST(SingleThreadedBlas, SwitchesOnceAndRestoresTheCountItFound) {
+  if (!cpu::blas_threads_settable()) GTEST_SKIP() << "the loaded BLAS is not OpenBLAS";
+  cpu::set_cpu_threads(2);
+  EXPECT_EQ(openblas_threads(), 2);
+  {
+    const cpu::SingleThreadedBlasScope outer;
+    EXPECT_EQ(openblas_threads(), 1);
+    {
+      const cpu::SingleThreadedBlasScope inner;
+      EXPECT_EQ(openblas_threads(), 1);
+    }
+    EXPECT_EQ(openblas_threads(), 1);  // still inside the outer scope
+    // A new count set meanwhile is what the last scope restores.
+    cpu::set_cpu_threads(1);
+    cpu::set_cpu_threads(2);
+    EXPECT_EQ(openblas_threads(), 1);
+  }
+  EXPECT_EQ(openblas_threads(), 2);
+}
+
+TEST(SetCpuThreads, ReportsWhatItSet) {
+  const int saved = at::get_num_threads();
+  const cpu::CpuThreads t = cpu::set_cpu_threads(2);
+  EXPECT_EQ(t.torch, 2);
+  if (cpu::blas_threads_settable()) {
+    EXPECT_NE(t.blas.find("OpenBLAS, 2 threads"), std::string::npos) << t.blas;
+  }
+  cpu::set_cpu_threads(saved);
+}
+
+TEST(SplitsProducts, OnlyCpuFloatTensorsWithThreads) {
+  const TorchThreads threads(2);
+  const bool blas = cpu::blas_threads_settable() || at::hasMKL();
+  EXPECT_EQ(cpu::splits_products(at::ones({2}, at::kFloat)), blas);
+  EXPECT_EQ(cpu::splits_products(at::ones({2}, at::kDouble)), blas);
+  EXPECT_TRUE(cpu::splits_products(at::ones({2}, at::kBFloat16)));
+  EXPECT_FALSE(cpu::splits_products(at::ones({2}, at::kHalf)));
+  EXPECT_FALSE(cpu::splits_products(at::ones({2}, at::kInt)));
+  std::atomic<bool> inside{true};
+  at::parallel_for(0, 2, 1, [&](std::int64_t, std::int64_t) {
+    if (cpu::splits_products(at::ones({2}))) inside = false;
+  });
+  EXPECT_TRUE(inside.load()) << "no split inside a parallel region";
+  const TorchThreads one(1);
+  EXPECT_FALSE(cpu::splits_products(at::ones({2})));
+}
+
+// The split product against at::linear on one thread: every row count around
+// the block boundaries, with and without bias, 2-D and 3-D inputs.
+TEST(ParallelLinear, MatchesAtLinear) {
+  const TorchThreads threads(2);
+  for (const at::ScalarType dtype : {at::kDouble, at::kFloat, at::kBFloat16}) {
+    const double tol = dtype == at::kDouble ? 1e-12 : dtype == at::kFloat ? 1e-5 : 2e-2;
+    for (const std::int64_t rows : {1, 2, 3, 17, 31, 32, 33, 64, 65, 100, 257}) {
+      const at::Tensor x = at::randn({rows, 96}).to(dtype);
+      const at::Tensor w = at::randn({80, 96}).to(dtype) * 0.1;
+      const at::Tensor b = at::randn({80}).to(dtype);
+      at::Tensor expected_bias, expected_plain;
+      {
+        const TorchThreads serial(1);
+        expected_bias = at::linear(x, w, b).to(at::kDouble);
+        expected_plain = at::linear(x, w).to(at::kDouble);
+      }
+      const at::Tensor got = cpu::linear(x, w, b);
+      EXPECT_EQ(got.scalar_type(), dtype);
+      EXPECT_TRUE(at::allclose(got.to(at::kDouble), expected_bias, tol, tol))
+          << c10::toString(dtype) << " rows " << rows;
+      EXPECT_TRUE(at::allclose(cpu::linear(x, w).to(at::kDouble), expected_plain, tol, tol))
+          << c10::toString(dtype) << " rows " << rows << " without bias";
+      const at::Tensor x3 = x.view({1, rows, 96});
+      EXPECT_EQ(cpu::linear(x3, w, b).sizes(), (std::vector<std::int64_t>{1, rows, 80}));
+      at::Tensor out = at::full({rows, 80}, 7.0, x.options());
+      cpu::linear_out(out, x, w, b);
+      EXPECT_TRUE(at::allclose(out.to(at::kDouble), expected_bias, tol, tol));
+    }
+  }
+}
+
+TEST(ParallelLinear, NonContiguousInputs) {
+  const TorchThreads threads(2);
+  const at::Tensor x = at::randn({96, 300}).t();  // [300, 96], column-major
+  const at::Tensor w = at::randn({96, 64}).t();   // [64, 96], column-major
+  EXPECT_TRUE(at::allclose(cpu::linear(x, w), at::mm(x, w.t()), 1e-4, 1e-4));
+}
+
+TEST(ParallelLinear, RejectsMismatchedShapes) {
+  const TorchThreads threads(2);
+  if (!cpu::splits_products(at::ones({1}))) GTEST_SKIP() << "at::linear reports it instead";
+  try {
+    cpu::linear(at::randn({300, 96}), at::randn({80, 95}));
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("[300, 96]"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("[80, 95]"), std::string::npos) << e.what();
+  }
+  at::Tensor out = at::empty({300, 81});
+  EXPECT_THROW(cpu::linear_out(out, at::randn({300, 96}), at::randn({80, 96})),
+               std::invalid_argument);
+}
+
+}  // namespace
