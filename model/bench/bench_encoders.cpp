@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 
+#include "model/cpu/cpu_threads.h"
 #include "model/io/checkpoint_view.h"
 #include "model/io/tensor_source.h"
 #include "model/wan/clip_preprocess.h"
@@ -123,7 +124,7 @@ int main(int argc, char** argv) {
   int repeats = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string arg = argv[i];
-    if (arg == "--threads") at::set_num_threads(std::atoi(argv[i + 1]));
+    if (arg == "--threads") animate::cpu::set_cpu_threads(std::atoi(argv[i + 1]));
     if (arg == "--repeats") repeats = std::max(1, std::atoi(argv[i + 1]));
   }
   std::cout << "bench_encoders: " << at::get_num_threads() << " threads, " << repeats

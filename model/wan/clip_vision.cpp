@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "model/cpu/parallel_gemm.h"
 #include "model/io/error.h"
 #include "model/io/open_checkpoint.h"
 
@@ -117,7 +118,7 @@ at::Tensor ClipVisionEncoder::attention(const at::Tensor& x, const Block& block)
   const std::int64_t heads = config_.heads;
   const std::int64_t head_dim = config_.head_dim();
   // to_qkv packs q | k | v along the output channels, each split into heads.
-  const at::Tensor qkv = at::linear(x, block.to_qkv.weight, block.to_qkv.bias)
+  const at::Tensor qkv = cpu::linear(x, block.to_qkv.weight, block.to_qkv.bias)
                              .view({batch, length, 3, heads, head_dim})
                              .permute({2, 0, 3, 1, 4});
   const at::Tensor q = qkv[0];
@@ -128,13 +129,13 @@ at::Tensor ClipVisionEncoder::attention(const at::Tensor& x, const Block& block)
   const at::Tensor scores = at::matmul(q, k.transpose(-2, -1)).to(at::kFloat).mul(scale);
   const at::Tensor probs = at::softmax(scores, -1).to(v.scalar_type());
   const at::Tensor out = at::matmul(probs, v).transpose(1, 2).reshape({batch, length, -1});
-  return at::linear(out, block.proj.weight, block.proj.bias);
+  return cpu::linear(out, block.proj.weight, block.proj.bias);
 }
 
 at::Tensor ClipVisionEncoder::run_block(const at::Tensor& x, const Block& block) const {
   at::Tensor h = x + attention(layer_norm(x, block.norm1), block);
-  const at::Tensor mlp = at::linear(
-      at::gelu(at::linear(layer_norm(h, block.norm2), block.mlp_in.weight, block.mlp_in.bias)),
+  const at::Tensor mlp = cpu::linear(
+      at::gelu(cpu::linear(layer_norm(h, block.norm2), block.mlp_in.weight, block.mlp_in.bias)),
       block.mlp_out.weight, block.mlp_out.bias);
   return h + mlp;
 }

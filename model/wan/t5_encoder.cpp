@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "model/cpu/parallel_gemm.h"
 #include "model/io/error.h"
 #include "model/wan/t5_relative_position.h"
 
@@ -142,7 +143,7 @@ at::Tensor T5Encoder::attention(const at::Tensor& x, const at::Tensor& bias,
   const std::int64_t heads = config_.num_heads;
   const std::int64_t head_dim = config_.head_dim();
   auto split = [&](const at::Tensor& w) {
-    return at::linear(x, w).view({batch, length, heads, head_dim}).transpose(1, 2);
+    return cpu::linear(x, w).view({batch, length, heads, head_dim}).transpose(1, 2);
   };
   const at::Tensor q = split(block.q);
   const at::Tensor k = split(block.k);
@@ -151,12 +152,12 @@ at::Tensor T5Encoder::attention(const at::Tensor& x, const at::Tensor& bias,
   const at::Tensor logits = at::matmul(q, k.transpose(-2, -1)) + bias;
   const at::Tensor probs = at::softmax(logits.to(at::kFloat), -1).to(logits.scalar_type());
   const at::Tensor out = at::matmul(probs, v).transpose(1, 2).reshape({batch, length, -1});
-  return at::linear(out, block.o);
+  return cpu::linear(out, block.o);
 }
 
 at::Tensor T5Encoder::feed_forward(const at::Tensor& x, const Block& block) const {
-  const at::Tensor gate = gelu_tanh(at::linear(x, block.gate));
-  return at::linear(at::linear(x, block.fc1) * gate, block.fc2);
+  const at::Tensor gate = gelu_tanh(cpu::linear(x, block.gate));
+  return cpu::linear(cpu::linear(x, block.fc1) * gate, block.fc2);
 }
 
 at::Tensor T5Encoder::residual(const at::Tensor& x, const at::Tensor& update) const {
