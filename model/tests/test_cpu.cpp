@@ -5,13 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "model/cpu/cpu_threads.h"
 #include "model/cpu/parallel_gemm.h"
+#include "model/cpu/vector_math.h"
 
 namespace {
 
@@ -198,6 +201,87 @@ TEST(ParallelLinear, RejectsMismatchedShapes) {
   at::Tensor out = at::empty({300, 81});
   EXPECT_THROW(cpu::linear_out(out, at::randn({300, 96}), at::randn({80, 96})),
                std::invalid_argument);
+}
+
+// ---- vector math ----
+
+// The largest |got - expected| relative to max(|expected|, floor).
+double max_relative_error(const at::Tensor& got, const at::Tensor& expected, double floor) {
+  const at::Tensor e = expected.to(at::kDouble);
+  return ((got.to(at::kDouble) - e).abs() / e.abs().clamp_min(floor)).max().item<double>();
+}
+
+TEST(SoftmaxRows, MatchesLibTorchInFloat32AndBfloat16) {
+  // Row lengths off the vector width, wide score ranges, strided rows.
+  for (const std::int64_t cols : {1, 7, 16, 33, 1950}) {
+    at::Tensor base = at::randn({9, cols + 5}, at::kDouble) * 12;
+    base[3].fill_(-4.0);  // a flat row
+    base[4][0] = 80.0;    // one dominating score
+    // Exact softmax of the float32 inputs; ours must be about as close as LibTorch's.
+    const at::Tensor inputs = base.to(at::kFloat).narrow(1, 2, cols);  // row stride cols + 5
+    const at::Tensor expected = at::softmax(inputs.to(at::kDouble), -1);
+    const double libtorch_error = max_relative_error(at::softmax(inputs, -1), expected, 1e-30);
+    at::Tensor f32 = base.to(at::kFloat).narrow(1, 2, cols);
+    cpu::softmax_rows_(f32);
+    EXPECT_LE(max_relative_error(f32, expected, 1e-30), 2 * libtorch_error + 1e-6)
+        << "cols " << cols << ", LibTorch's error " << libtorch_error;
+    EXPECT_TRUE(at::allclose(f32.sum(-1).to(at::kDouble), at::ones({9}, at::kDouble), 1e-6, 1e-6));
+    // bf16: the float32 result of the bf16 inputs, rounded once.
+    at::Tensor bf16 = base.to(at::kBFloat16).narrow(1, 2, cols);
+    const at::Tensor bf16_expected =
+        at::softmax(bf16.to(at::kDouble), -1).to(at::kFloat).to(at::kBFloat16);
+    cpu::softmax_rows_(bf16);
+    const double ulp_diff =
+        (bf16.to(at::kDouble) - bf16_expected.to(at::kDouble)).abs().max().item<double>();
+    EXPECT_LE(ulp_diff, bf16_expected.to(at::kDouble).abs().max().item<double>() / 128.0)
+        << "cols " << cols;
+  }
+}
+
+TEST(SoftmaxRows, OtherDtypesUseLibTorch) {
+  at::Tensor t = at::randn({4, 10}, at::kDouble);
+  const at::Tensor expected = at::softmax(t, -1);
+  cpu::softmax_rows_(t);
+  EXPECT_TRUE(at::allclose(t, expected, 1e-15, 1e-15));
+}
+
+at::Tensor gelu_tanh_reference(const at::Tensor& x) {
+  const at::Tensor d = x.to(at::kDouble);
+  return 0.5 * d * (1 + at::tanh(0.7978845608028654 * (d + 0.044715 * d * d * d)));
+}
+
+TEST(GeluTanh, MatchesTheTanhFormula) {
+  const TorchThreads threads(2);
+  at::Tensor x = at::cat({at::randn({100000}) * 3, at::linspace(-120, 120, 4801),
+                          at::tensor({0.0f, -0.0f, 1e-30f, -1e-30f, 1e4f, -1e4f})});
+  const at::Tensor expected = gelu_tanh_reference(x);
+  at::Tensor f32 = x.clone();
+  cpu::gelu_tanh_(f32);
+  // Relative where the result is not tiny; far on the negative side the
+  // sigmoid form leaves |x| e^(2u) where the tanh form rounds to zero.
+  const auto error = [](const at::Tensor& got, const at::Tensor& want) {
+    const at::Tensor g = got.to(at::kDouble), w = want.to(at::kDouble);
+    const at::Tensor big = w.abs() >= 1e-3;
+    return std::make_pair((g - w).abs().div(w.abs()).masked_fill(~big, 0).max().item<double>(),
+                          (g - w).abs().masked_fill(big, 0).max().item<double>());
+  };
+  const auto [f32_relative, f32_absolute] = error(f32, expected);
+  EXPECT_LE(f32_relative, 2e-6);
+  EXPECT_LE(f32_absolute, 1e-6);
+  EXPECT_LE(std::abs(f32[x.numel() - 1].item<float>()), 1e-30f);  // gelu(-1e4)
+  EXPECT_EQ(f32[x.numel() - 2].item<float>(), 1e4f);
+
+  at::Tensor bf16 = x.to(at::kBFloat16);
+  const at::Tensor bf16_expected = gelu_tanh_reference(bf16).to(at::kFloat).to(at::kBFloat16);
+  cpu::gelu_tanh_(bf16);
+  const auto [bf16_relative, bf16_absolute] = error(bf16, bf16_expected);
+  EXPECT_LE(bf16_relative, 1.0 / 128.0);  // at most one bf16 ulp
+  EXPECT_LE(bf16_absolute, 1e-6);
+
+  at::Tensor half = x.narrow(0, 0, 1000).to(at::kHalf);
+  const at::Tensor half_expected = gelu_tanh_reference(half);
+  cpu::gelu_tanh_(half);
+  EXPECT_TRUE(at::allclose(half.to(at::kDouble), half_expected, 2e-3, 2e-3));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "model/cpu/parallel_gemm.h"
+#include "model/cpu/vector_math.h"
 
 namespace animate::wan {
 
@@ -136,7 +137,7 @@ void attention_into(at::Tensor& out, const at::Tensor& q, const at::Tensor& k, c
       // beta = 0: the tile's old contents are never read.
       at::addmm_out(scores, scores, q[bi].select(1, h).narrow(0, start, len), kh[bi][h].t(),
                     /*beta=*/0, /*alpha=*/scale);
-      at::_softmax_out(scores, scores, -1, /*half_to_float=*/false);
+      cpu::softmax_rows_(scores);
       at::Tensor dst = out[bi].select(1, h).narrow(0, start, len);
       at::addmm_out(dst, dst, scores, vh[bi][h], /*beta=*/options.accumulate ? 1 : 0,
                     /*alpha=*/1);

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "model/cpu/parallel_gemm.h"
+#include "model/cpu/vector_math.h"
 #include "model/wan/attention.h"
 
 namespace animate::wan {
@@ -109,28 +110,6 @@ at::Tensor norm_rope(const at::Tensor& y, const at::Tensor& weight, double eps, 
   at::Tensor out = at::empty({y.size(0), heads, y.size(1), heads_view.size(3)}, y.options());
   out.copy_(heads_view.transpose(1, 2));
   return out.transpose(1, 2);
-}
-
-// GELU (tanh approximation) in place, as the equal x * sigmoid(2u) with
-// u = sqrt(2/pi) (x + 0.044715 x^3): LibTorch 1.13's tanh-GELU kernel costs
-// 1.3 ns per float32 element here, this form 0.64 (bench_dit --ops), and the
-// FFN activation is the largest element-wise tensor of a block. Row blocks
-// of ~4 MiB keep the temporaries in cache; reduced floats are converted per
-// block (the bfloat16 kernels are slower still).
-void gelu_tanh_(at::Tensor& hidden) {
-  constexpr double kSqrt2OverPi = 0.7978845608028654;
-  at::Tensor rows = hidden.view({-1, hidden.size(-1)});
-  const bool reduced = is_reduced_float(hidden.scalar_type());
-  const std::int64_t block = std::max<std::int64_t>(1, (std::int64_t{1} << 20) / rows.size(1));
-  for (std::int64_t start = 0; start < rows.size(0); start += block) {
-    at::Tensor part = rows.narrow(0, start, std::min(block, rows.size(0) - start));
-    at::Tensor x = reduced ? part.to(at::kFloat) : part;
-    at::Tensor t = at::mul(x, x);
-    t.mul_(2 * kSqrt2OverPi * 0.044715).add_(2 * kSqrt2OverPi).mul_(x);
-    at::sigmoid_(t);
-    x.mul_(t);
-    if (reduced) part.copy_(x);
-  }
 }
 
 std::string shape_of(const at::Tensor& t) {
@@ -376,7 +355,7 @@ void WanDiT::run_block(std::int64_t index, at::Tensor& x, const DitCall& call) c
     const at::Tensor h2 = h.view({-1, config_.dim});
     at::Tensor hidden = scratch.ffn(h2.size(0), config_.ffn_dim, h.options());
     cpu::linear_out(hidden, h2, w.ffn_in.weight, w.ffn_in.bias);
-    gelu_tanh_(hidden);
+    cpu::gelu_tanh_(hidden);
     part.addcmul_(mod[5], linear(hidden, w.ffn_out).view(part.sizes()));
   }
 }
