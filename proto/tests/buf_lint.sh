@@ -3,7 +3,7 @@
 #   buf_lint.sh <repo root>
 set -euo pipefail
 root=${1:?usage: buf_lint.sh <repo root>}
-bash "$root/scripts/install-node-tools.sh" >/dev/null
+bash "$root/scripts/install-dev-tools.sh" >/dev/null
 cd "$root/proto"
-"$root/.tools/node_modules/.bin/buf" lint
+"$root/.tools/bin/buf" lint
 echo "buf lint: proto/ clean"
