@@ -2,7 +2,9 @@
 # project and by model/ when it is configured on its own.
 include_guard(GLOBAL)
 
-set(CMAKE_CXX_STANDARD 17)
+# C++20: LibTorch 2.x headers need it (std::strong_ordering, std::bit_width,
+# string_view::starts_with), and the whole project uses one standard.
+set(CMAKE_CXX_STANDARD 20)
 set(CMAKE_CXX_STANDARD_REQUIRED ON)
 set(CMAKE_CXX_EXTENSIONS OFF)
 # -fPIC everywhere (not per-target PIC/PIE) so executables and libraries can

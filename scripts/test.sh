@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite on a fresh Debian 12 machine: installs the system
-# packages, builds, runs every ctest label (unit, reader, golden), then
-# rebuilds the checkpoint readers with ASan+UBSan and runs their tests.
+# The whole test suite on a fresh Debian 12 machine with the CUDA 13 toolkit:
+# installs the system packages and the pinned CUDA LibTorch (scripts/setup.sh),
+# builds, runs every ctest label (unit, reader, golden, integration, deploy),
+# then rebuilds the checkpoint readers and media decoders with ASan+UBSan and
+# runs their tests.
 #   ANIMATE_SKIP_SANITIZERS=1   skip the sanitizer pass (local iteration)
 #   ANIMATE_CTEST_ARGS="-L unit" run a subset
 set -euo pipefail
@@ -12,6 +14,8 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 start=$(date +%s)
 bash scripts/build.sh
 echo "build: $(( $(date +%s) - start )) s"
+# Which LibTorch the suite runs on, and that its CUDA half is linked and loaded.
+echo "build-info: $(build/model/animate-probe build-info)"
 
 # shellcheck disable=SC2086
 ctest --test-dir build --output-on-failure -j 2 ${ANIMATE_CTEST_ARGS:-}

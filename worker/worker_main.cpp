@@ -17,6 +17,7 @@
 #include "animate/jobs/persistence.h"
 #include "animate/jobs/redis_options.h"
 #include "media/ffmpeg_log.h"
+#include "model/device/build_info.h"
 #include "model/pipeline/animation_pipeline.h"
 #include "worker/health_server.h"
 #include "worker/log.h"
@@ -66,6 +67,7 @@ int run(const animate::worker::WorkerConfig& config, animate::worker::ShutdownSi
   jobs::BlobStore blobs(pool, jobs::QueueConfig{});
   jobs::AssetStore assets(blobs);
 
+  log_info(animate::device::describe(animate::device::build_info()));
   log_info("loading the pipeline");
   animate::pipeline::AnimationPipeline pipeline(worker::make_pipeline_config(config.model));
   const double warm_up_seconds = worker::warm_up(pipeline);

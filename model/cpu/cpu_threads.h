@@ -1,16 +1,20 @@
 #pragma once
-// The two CPU thread pools behind LibTorch's kernels, and how this project
-// keeps them from fighting over the cores.
+// The CPU thread pools behind LibTorch's kernels, and how this project keeps
+// them from fighting over the cores.
 //
 // LibTorch runs element-wise kernels (and bfloat16 matmuls, through oneDNN) on
-// its intra-op OpenMP pool; float32/float64 matmuls go to the BLAS, which on
-// Debian is OpenBLAS with a pthread pool of its own that LibTorch never tells
-// about its thread count. Alternating between the pools costs: an idle pool
-// spin-waits on the cores the other one needs (libgomp spins 300000 times,
-// OpenBLAS up to 2^28 cycles). The float32 kernels of this project therefore
-// split their products across the OpenMP threads themselves and run the BLAS
-// on the calling thread (see SingleThreadedBlasScope and parallel_linear.h),
-// so one pool does all the work.
+// its intra-op OpenMP pool. Float32/float64 matmuls go to the BLAS:
+// - PyTorch's x86-64 wheels (the project's LibTorch) link MKL with its GNU
+//   OpenMP threading layer, on the same libgomp pool; a call made inside an
+//   OpenMP parallel region runs on its calling thread.
+// - LibTorch builds on OpenBLAS (aarch64 wheels, Debian's libtorch) have a
+//   pthread pool of OpenBLAS's own that LibTorch never tells about its thread
+//   count. Alternating between the pools costs: an idle pool spin-waits on the
+//   cores the other one needs (libgomp spins 300000 times, OpenBLAS up to 2^28
+//   cycles).
+// The float32 kernels of this project therefore split their products across
+// the OpenMP threads themselves and run the BLAS on the calling thread (see
+// SingleThreadedBlasScope and parallel_gemm.h), so one pool does all the work.
 #include <string>
 
 namespace animate::cpu {

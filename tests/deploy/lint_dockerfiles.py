@@ -95,11 +95,13 @@ def exec_form(arg):
 
 def build_inputs(root):
     """What the CMake build reads: the top-level files, model/ and every area
-    the top-level CMakeLists.txt adds (its `foreach(area ...)` list)."""
-    inputs = ["CMakeLists.txt", "cmake", "model"]
+    the top-level CMakeLists.txt adds (the `_animate_areas` it sets and
+    appends to), and the scripts that install LibTorch and run the build."""
+    inputs = ["CMakeLists.txt", "cmake", "model", "scripts/build.sh", "scripts/libtorch-env.sh",
+              "scripts/libtorch-requirements.txt", "scripts/install-libtorch.sh"]
     with open(os.path.join(root, "CMakeLists.txt"), encoding="utf-8") as f:
-        match = re.search(r"foreach\(area ([^)]*)\)", f.read())
-    if match:
+        text = f.read()
+    for match in re.finditer(r"(?:set\(|list\(APPEND )_animate_areas ([^)]*)\)", text):
         inputs += match.group(1).split()
     return inputs
 

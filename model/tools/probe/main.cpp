@@ -8,6 +8,9 @@
 //       Runs cases and compares them with the stored expectations (the rule
 //       of ../shared/golden/README.md). A folder with an index.json expands to
 //       all its cases. Exit 0 iff nothing failed (unimplemented = skipped).
+//   animate-probe build-info
+//       Prints the LibTorch this binary runs on (version, CUDA, CPU kernels,
+//       threads), one line.
 
 #include <chrono>
 #include <cstdlib>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "model/cpu/cpu_threads.h"
+#include "model/device/build_info.h"
 #include "model/io/safetensors_writer.h"
 #include "model/tools/probe/component_registry.h"
 #include "model/tools/probe/golden_case.h"
@@ -35,7 +39,8 @@ constexpr int kExitNotImplemented = 2;
 int usage(const std::string& why) {
   std::cerr << "animate-probe: " << why << "\n"
             << "usage: animate-probe run CASE_DIR --out OUT.safetensors [--threads N]\n"
-            << "       animate-probe check CASE_DIR|GOLDEN_DIR ... [--threads N]\n";
+            << "       animate-probe check CASE_DIR|GOLDEN_DIR ... [--threads N]\n"
+            << "       animate-probe build-info\n";
   return kExitError;
 }
 
@@ -50,6 +55,7 @@ struct Arguments {
 std::string parse(int argc, char** argv, Arguments* args) {
   if (argc < 2) return "missing command";
   args->command = argv[1];
+  if (args->command == "build-info") return argc == 2 ? "" : "build-info takes no arguments";
   if (args->command != "run" && args->command != "check") {
     return "unknown command '" + args->command + "'";
   }
@@ -150,6 +156,10 @@ int check(const Arguments& args) {
 int main(int argc, char** argv) {
   Arguments args;
   if (const auto error = parse(argc, argv, &args); !error.empty()) return usage(error);
+  if (args.command == "build-info") {
+    std::cout << animate::device::describe(animate::device::build_info()) << "\n";
+    return 0;
+  }
   if (args.threads > 0) animate::cpu::set_cpu_threads(args.threads);
   return args.command == "run" ? run_one(args) : check(args);
 }
