@@ -1,5 +1,6 @@
 #pragma once
-// Helpers for the DiT tests: an in-memory TensorSource and tiny random models.
+// Helpers for the DiT tests: an in-memory TensorSource, tiny random models and
+// the rounding tolerance of a forward pass.
 #include <ATen/ATen.h>
 
 #include <map>
@@ -8,6 +9,7 @@
 
 #include "model/io/error.h"
 #include "model/io/tensor_source.h"
+#include "model/tests/test_tolerance.h"
 #include "model/wan/dit.h"
 
 namespace animate::testing {
@@ -77,6 +79,47 @@ inline wan::DitInputs random_inputs(const wan::DitConfig& c, std::int64_t batch 
   in.clip_feature = at::randn({batch, 257, c.clip_dim});
   if (condition) in.add_condition = at::randn({batch, frames * (h / 2) * (w / 2), c.dim}) * 0.5;
   return in;
+}
+
+// The summed reduction length of a forward pass on `in`: the fan-in of every
+// weight matrix (each output of a linear, or of the patch embedding, sums that
+// many products) plus, per block, the attentions' sums: head_dim products per
+// score (self, text and image attention), and per output the tokens (self)
+// and the text and image tokens (cross, accumulated into one output).
+inline double dit_reduction_length(const wan::DitConfig& config, const wan::DitInputs& in) {
+  double length = 0.0;
+  wan::DitWeights shapes;
+  wan::visit_dit_parameters(
+      shapes, config,
+      [&](const std::string& name, at::Tensor&, const std::vector<std::int64_t>& shape) {
+        const std::string suffix = ".weight";
+        const bool matrix = shape.size() >= 2 && name.size() > suffix.size() &&
+                            name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+        if (matrix) length += static_cast<double>(fan_in(shape));
+      });
+  const auto& p = config.patch_size;
+  const std::int64_t tokens =
+      (in.latents.size(2) / p[0]) * (in.latents.size(3) / p[1]) * (in.latents.size(4) / p[2]);
+  std::int64_t keys = tokens + in.text_context.size(1);
+  std::int64_t scores = 2;
+  if (in.clip_feature.defined()) {
+    keys += in.clip_feature.size(1);
+    scores = 3;
+  }
+  length += static_cast<double>(config.num_layers * (scores * config.head_dim() + keys));
+  return length;
+}
+
+// Bound on the difference of two float evaluations of the forward pass on
+// `in` whose products are cut differently (token chunks, batch rows, thread
+// counts): every sum along the way may round differently, by at most about
+// its length times eps of the values' scale, and in the worst case the errors
+// add up (rounding_tolerance with dit_reduction_length). The blocks normalise
+// their inputs, so an error passes through them at about its relative size:
+// the scale is the output's, max |out|.
+inline double dit_forward_tolerance(const wan::DitConfig& config, const wan::DitInputs& in,
+                                    const at::Tensor& out) {
+  return rounding_tolerance(out.scalar_type(), dit_reduction_length(config, in), max_abs(out));
 }
 
 }  // namespace animate::testing

@@ -24,4 +24,13 @@ VaeWeights random_vae_weights(const VaeConfig& config, std::uint64_t seed,
 io::NamedTensors vae_weights_as_named(VaeWeights weights, const VaeConfig& config,
                                       const std::string& prefix = "");
 
+// The summed reduction length of a decode (the 1x1x1 conv2, then the decoder)
+// of `cells` latent cells (height x width): the fan-in of every conv on the
+// way (each output sums in channels x kernel volume products) plus the middle
+// attention's sums (its channels per score, `cells` positions per output).
+// With animate::testing::rounding_tolerance (model/tests/test_tolerance.h) it
+// bounds how far two float decodes that cut their sums differently (tiles,
+// views, kernels) may drift apart.
+double vae_decode_reduction_length(const VaeConfig& config, std::int64_t cells);
+
 }  // namespace animate::wan::testing

@@ -5,12 +5,17 @@
 
 #include <vector>
 
+#include "model/tests/test_tolerance.h"
 #include "model/wan/vae.h"
 #include "model/wan/vae_tiling.h"
 #include "test_vae_support.h"
 
 namespace animate::wan {
 namespace {
+
+using animate::testing::max_abs;
+using animate::testing::rounding_tolerance;
+using animate::testing::within_tolerance;
 
 std::vector<std::vector<std::int64_t>> as_lists(const std::vector<VaeTile>& tiles) {
   std::vector<std::vector<std::int64_t>> lists;
@@ -121,7 +126,15 @@ TEST(VaeTilingTest, TiledDecodeMatchesPerTileReferenceInBothOrders) {
     values.narrow(3, t.h0 * 8, part.size(3)).narrow(4, t.w0 * 8, part.size(4)).add_(part * mask);
     weight.narrow(0, t.h0 * 8, part.size(3)).narrow(1, t.w0 * 8, part.size(4)).add_(mask);
   }
-  const at::Tensor expected = (values / weight).clamp(-1.0, 1.0);
+  const at::Tensor blended = values / weight;
+  const at::Tensor expected = blended.clamp(-1.0, 1.0);
+  // Both sides decode the same 4x4 tiles, but the 1x1x1 conv2 in front of the
+  // decoder runs on the whole latent frame, a tile view or a tile copy, so its
+  // sums may round differently (other shapes, kernels), and the difference
+  // runs on through the decoder: bound by the decode's summed reduction length.
+  const double tol = rounding_tolerance(
+      at::kFloat, testing::vae_decode_reduction_length(tiny_vae().config(), 4 * 4),
+      max_abs(blended));
 
   VaeDecodeOptions options;
   options.tiling = tiling;
@@ -135,11 +148,12 @@ TEST(VaeTilingTest, TiledDecodeMatchesPerTileReferenceInBothOrders) {
       },
       options);
   EXPECT_EQ(firsts, (std::vector<std::int64_t>{0, 1, 5}));
-  EXPECT_TRUE(at::allclose(at::cat(chunks, 2), expected, 1e-5, 1e-6));
+  EXPECT_TRUE(within_tolerance(at::cat(chunks, 2), expected, tol));
   options.tile_order = VaeTileOrder::kTileMajor;
-  EXPECT_TRUE(at::allclose(tiny_vae().decode(latents, options), expected, 1e-5, 1e-6));
-  // Tiling changes the result (each tile sees only its own context).
-  EXPECT_FALSE(at::allclose(tiny_vae().decode(latents), expected, 1e-3, 1e-3));
+  EXPECT_TRUE(within_tolerance(tiny_vae().decode(latents, options), expected, tol));
+  // Tiling changes the result (each tile sees only its own context) by more
+  // than rounding.
+  EXPECT_FALSE(within_tolerance(tiny_vae().decode(latents), expected, tol));
 }
 
 TEST(VaeTilingTest, TiledEncodeMatchesPerTileReference) {
