@@ -3,7 +3,8 @@
 //
 //   bench_dit [--config golden|mid|mid21|all] [--dtype f32|bf16|both] [--runs K]
 //             [--threads N] [--rounds R] [--min-clean N] [--in-process]
-//             [--attn-chunk N[,N...]] [--ffn-chunk N] [--gemm] [--ops] [--check]
+//             [--attn-chunk N[,N...]] [--attn-kernel auto|tiled|fused] [--ffn-chunk N]
+//             [--gemm] [--ops] [--check]
 //             [--profile trace.json]
 //
 // Configs (I2V, 16 latent channels, 2 blocks):
@@ -236,6 +237,7 @@ struct Options {
   std::int64_t attn_chunk = -1;
   std::vector<std::int64_t> attn_chunks;  // --in-process only: compare these
   std::int64_t ffn_chunk = -1;
+  std::string attn_kernel;  // empty: the DiT's default (auto)
   bool child = false;
   bool in_process = false;
   bool gemm = false;
@@ -277,6 +279,9 @@ Options parse(int argc, char** argv) {
       while (std::getline(list, item, ',')) o.attn_chunks.push_back(std::atoll(item.c_str()));
       o.attn_chunk = o.attn_chunks.front();
       if (o.attn_chunks.size() == 1) o.attn_chunks.clear();
+    } else if (arg == "--attn-kernel") {
+      o.attn_kernel = value();
+      animate::wan::parse_attention_kernel(o.attn_kernel);  // rejects unknown names
     } else if (arg == "--ffn-chunk") {
       o.ffn_chunk = std::atoll(value().c_str());
     } else if (arg == "--child") {
@@ -305,6 +310,9 @@ WanDiT build(const BenchConfig& bc, at::ScalarType dtype, const Options& o) {
   WanDiT dit(bc.dit, animate::wan::make_random_dit_weights(bc.dit, load, /*seed=*/1), load);
   if (o.attn_chunk >= 0) dit.set_attention_chunk(o.attn_chunk);
   if (o.ffn_chunk >= 0) dit.set_ffn_token_chunk(o.ffn_chunk);
+  if (!o.attn_kernel.empty()) {
+    dit.set_attention_kernel(animate::wan::parse_attention_kernel(o.attn_kernel));
+  }
   return dit;
 }
 
@@ -523,6 +531,7 @@ void run_children(const Options& o, std::vector<Variant>& variants) {
           << " --runs " << o.runs << " --threads " << o.threads;
       if (o.attn_chunk >= 0) cmd << " --attn-chunk " << o.attn_chunk;
       if (o.ffn_chunk >= 0) cmd << " --ffn-chunk " << o.ffn_chunk;
+      if (!o.attn_kernel.empty()) cmd << " --attn-kernel " << o.attn_kernel;
       cmd << " 2>/dev/null";
       const std::unique_ptr<FILE, PipeCloser> pipe(popen(cmd.str().c_str(), "r"));
       if (!pipe) {

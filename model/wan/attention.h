@@ -5,6 +5,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <string>
 
 namespace animate::wan {
 
@@ -24,6 +25,17 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
 at::Tensor chunked_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                              std::int64_t max_score_elements = kDefaultAttentionScores);
 
+// Which implementation attention_into runs.
+enum class AttentionKernel {
+  kAuto,   // LibTorch's fused kernel off the CPU; on the CPU by dtype (resolve_attention_kernel)
+  kTiled,  // this file's tiled kernel (bounded score memory, any device)
+  kFused,  // LibTorch's scaled_dot_product_attention (flash / memory-efficient / cuDNN / math)
+};
+
+// "auto", "tiled", "fused"; throws std::invalid_argument for anything else.
+AttentionKernel parse_attention_kernel(const std::string& name);
+const char* attention_kernel_name(AttentionKernel kernel);
+
 struct AttentionOptions {
   // Multiplies q k^T; negative means 1 / sqrt(d). Pass 1 when q is pre-scaled.
   double scale = -1.0;
@@ -31,15 +43,15 @@ struct AttentionOptions {
   std::int64_t max_score_elements = 0;
   // Add the result to `out` instead of overwriting it (sums of attentions).
   bool accumulate = false;
-  // Use LibTorch's fused kernel where it is available (see attention_into).
-  bool allow_fused = true;
+  AttentionKernel kernel = AttentionKernel::kAuto;
 };
 
 // The attention written into `out` [B, Lq, heads, d] (q's dtype; any strides
 // with a unit last-dim stride, e.g. a view of [B, Lq, heads * d]).
 //
-// Off the CPU with LibTorch >= 2: LibTorch's fused scaled_dot_product_attention
-// (flash / memory-efficient / cuDNN kernels). Otherwise tiles of query rows of
+// kFused (kAuto off the CPU): LibTorch's fused scaled_dot_product_attention
+// (flash / memory-efficient / cuDNN kernels on GPUs, a flash kernel on the CPU).
+// kTiled (kAuto on the CPU except for bfloat16): tiles of query rows of
 // one head: scores = scale * q k^T (one GEMM into a reused tile), softmax in
 // place, out = scores v (one GEMM straight into `out`). On the CPU the tiles
 // are shared out among LibTorch's threads, each with its own score tile and a
@@ -49,7 +61,10 @@ struct AttentionOptions {
 void attention_into(at::Tensor& out, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                     const AttentionOptions& options = {});
 
-// True when attention_into uses LibTorch's fused kernel for tensors on `device`.
-bool fused_attention_available(const at::Device& device);
+// The kernel attention_into runs for `requested` on tensors of `dtype` on
+// `device`: kAuto is kFused off the CPU; on the CPU kFused for bfloat16 and
+// kTiled otherwise (measured with bench_dit --attn-kernel, see attention.cpp).
+AttentionKernel resolve_attention_kernel(AttentionKernel requested, const at::Device& device,
+                                         at::ScalarType dtype);
 
 }  // namespace animate::wan

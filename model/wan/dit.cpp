@@ -288,6 +288,7 @@ at::Tensor WanDiT::self_attention(const DitBlockWeights& w, at::Tensor x,
   AttentionOptions options;
   options.scale = 1.0;  // folded into q
   options.max_score_elements = attention_chunk_;
+  options.kernel = attention_kernel_;
   attention_into(out_heads, q, k, v, options);
   return linear(out, w.self_o);
 }
@@ -308,6 +309,7 @@ at::Tensor WanDiT::cross_attention(const DitBlockWeights& w, at::Tensor x,
   AttentionOptions options;
   options.scale = 1.0;  // folded into q
   options.max_score_elements = attention_chunk_;
+  options.kernel = attention_kernel_;
   attention_into(out_heads, q,
                  norm_rope(linear(txt, w.cross_k), w.cross_norm_k, eps, 1.0, nullptr, heads),
                  split_heads(linear(txt, w.cross_v)), options);

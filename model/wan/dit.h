@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "model/io/tensor_source.h"
+#include "model/wan/attention.h"
 #include "model/wan/dit_config.h"
 #include "model/wan/dit_weights.h"
 #include "model/wan/rope.h"
@@ -94,6 +95,8 @@ class WanDiT {
   static constexpr std::int64_t kFfnChunkElements = std::int64_t{1} << 25;
   // Attention scores computed at once (query rows x keys x heads); 0 = default.
   void set_attention_chunk(std::int64_t score_elements) { attention_chunk_ = score_elements; }
+  // Which attention implementation runs (attention.h); kAuto by default.
+  void set_attention_kernel(AttentionKernel kernel) { attention_kernel_ = kernel; }
 
  private:
   // `x` (the normed tokens) is taken by value and released once projected.
@@ -108,6 +111,7 @@ class WanDiT {
   c10::Device device_;
   std::int64_t ffn_token_chunk_ = -1;
   std::int64_t attention_chunk_ = 0;
+  AttentionKernel attention_kernel_ = AttentionKernel::kAuto;
   // Shared so a WanDiT stays movable (the cache holds a mutex).
   std::shared_ptr<RopeCache> rope_cache_;
 };
