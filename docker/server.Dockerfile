@@ -20,14 +20,14 @@ ARG SERVICE_DEV_PACKAGES="libgrpc++-dev libprotobuf-dev libabsl-dev libhiredis-d
 FROM ${DEBIAN_IMAGE} AS builder
 ARG SERVICE_DEV_PACKAGES
 ARG DEBIAN_FRONTEND=noninteractive
-# Dependency layer first (cached until this list changes). libtorch-dev is here
-# only because the CMake tree always configures model/; animate-server does not
-# link it (check-linked.sh below fails the build if it ever does).
+# Dependency layer first (cached until this list changes). No LibTorch: the
+# tree is configured with ANIMATE_WITH_MODEL=OFF, which leaves model/ and
+# worker/ out (check-linked.sh below fails the build if LibTorch ever sneaks in).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       build-essential cmake ninja-build pkg-config ccache ca-certificates \
       protobuf-compiler protobuf-compiler-grpc libopencv-dev nlohmann-json3-dev \
-      libtorch-dev ${SERVICE_DEV_PACKAGES} \
+      ${SERVICE_DEV_PACKAGES} \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -37,7 +37,7 @@ ARG CMAKE_BUILD_TYPE=Release
 RUN --mount=type=cache,target=/root/.cache/ccache \
     cmake -S . -B /build -G Ninja \
       -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE} \
-      -DBUILD_TESTING=OFF -DANIMATE_BENCHMARKS=OFF -DANIMATE_PCH=OFF \
+      -DANIMATE_WITH_MODEL=OFF -DBUILD_TESTING=OFF \
       -DCMAKE_RUNTIME_OUTPUT_DIRECTORY=/out/bin \
  && cmake --build /build --target animate-server animate -j "$(nproc)" \
  && strip --strip-unneeded /out/bin/animate-server /out/bin/animate \

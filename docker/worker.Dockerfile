@@ -5,48 +5,45 @@
 # CLI (HEALTHCHECK). Ubuntu 24.04 CUDA images: their gRPC/protobuf/OpenCV are
 # the same releases as Debian 12's, which the code is developed against.
 #
+# Built the way CI builds: LibTorch is the pinned PyTorch wheel of
+# scripts/libtorch-requirements.txt with its NVIDIA runtime wheels, installed by
+# scripts/install-libtorch.sh, and the tree is configured and built by
+# scripts/build.sh (CUDA required, the same options; tests and benchmarks off).
+#
 # Build from the repository root:
-#   docker build -f docker/worker.Dockerfile -t animate-worker:0.1.0 \
-#     --build-arg LIBTORCH_SHA256=<sha256 of the zip> .
-# The build downloads LibTorch (about 2.5 GB) from LIBTORCH_URL; see docker/README.md.
+#   docker build -f docker/worker.Dockerfile -t animate-worker:0.1.0 .
+# The build downloads about 2.8 GB of wheels from PyPI; see docker/README.md.
 
 # CUDA base images, pinned by tag (add @sha256:<digest> to pin the digest too).
-# The runtime base must carry the same CUDA major.minor as the LibTorch build.
-ARG CUDA_VERSION=12.6.3
+# The wheel torch==2.15.0 is built against CUDA 13.2 and brings its own CUDA
+# runtime libraries (cuBLAS, cuDNN, NCCL, ...); the devel image supplies nvcc
+# and the headers that LibTorch's CMake package asks for, of the same release.
+ARG CUDA_VERSION=13.2.0
 ARG UBUNTU_VERSION=24.04
-ARG CUDA_DEVEL_IMAGE=nvidia/cuda:${CUDA_VERSION}-cudnn-devel-ubuntu${UBUNTU_VERSION}
-ARG CUDA_RUNTIME_IMAGE=nvidia/cuda:${CUDA_VERSION}-cudnn-runtime-ubuntu${UBUNTU_VERSION}
-
-# LibTorch: CUDA build, C++11 ABI, shared with deps (bundles cuDNN/cuBLAS/NCCL).
-ARG LIBTORCH_VERSION=2.7.0
-ARG LIBTORCH_CUDA=cu126
-ARG LIBTORCH_URL=https://download.pytorch.org/libtorch/${LIBTORCH_CUDA}/libtorch-cxx11-abi-shared-with-deps-${LIBTORCH_VERSION}%2B${LIBTORCH_CUDA}.zip
-# sha256 of the zip; empty = not verified (the build prints the hash it got).
-ARG LIBTORCH_SHA256=
+ARG CUDA_DEVEL_IMAGE=nvidia/cuda:${CUDA_VERSION}-devel-ubuntu${UBUNTU_VERSION}
+ARG CUDA_RUNTIME_IMAGE=nvidia/cuda:${CUDA_VERSION}-base-ubuntu${UBUNTU_VERSION}
 
 ARG SERVICE_DEV_PACKAGES="libgrpc++-dev libprotobuf-dev libabsl-dev libhiredis-dev prometheus-cpp-dev libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev"
+# Where install-libtorch.sh puts the wheels; the binaries' RUNPATH points here,
+# so the runtime stage keeps the same path.
+ARG LIBTORCH_PREFIX=/opt/animate/libtorch
 
 # ---------------------------------------------------------------- libtorch
-# Its own stage: the 2.5 GB download is cached independently of the sources.
+# Its own stage: the 2.8 GB of wheels are cached until the pins change.
 FROM ${CUDA_DEVEL_IMAGE} AS libtorch
-ARG LIBTORCH_URL
-ARG LIBTORCH_SHA256
+ARG LIBTORCH_PREFIX
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
- && apt-get install -y --no-install-recommends curl ca-certificates unzip \
- && rm -rf /var/lib/apt/lists/* \
- && curl -fL --retry 3 -o /tmp/libtorch.zip "${LIBTORCH_URL}" \
- && got=$(sha256sum /tmp/libtorch.zip | cut -d' ' -f1) \
- && if [ -n "${LIBTORCH_SHA256}" ]; then \
-      [ "$got" = "${LIBTORCH_SHA256}" ] || { echo "LibTorch sha256 mismatch: got $got, want ${LIBTORCH_SHA256}" >&2; exit 1; }; \
-    else echo "WARNING: LIBTORCH_SHA256 not set; the zip's sha256 is $got"; fi \
- && unzip -q /tmp/libtorch.zip -d /opt \
- && rm /tmp/libtorch.zip \
- && test -f /opt/libtorch/share/cmake/Torch/TorchConfig.cmake
+ && apt-get install -y --no-install-recommends python3 python3-pip ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+COPY scripts/libtorch-env.sh scripts/libtorch-requirements.txt scripts/install-libtorch.sh /src/scripts/
+RUN ANIMATE_LIBTORCH_PREFIX=${LIBTORCH_PREFIX} bash /src/scripts/install-libtorch.sh \
+ && test -f ${LIBTORCH_PREFIX}/torch/share/cmake/Torch/TorchConfig.cmake
 
 # ---------------------------------------------------------------- builder
 FROM ${CUDA_DEVEL_IMAGE} AS builder
 ARG SERVICE_DEV_PACKAGES
+ARG LIBTORCH_PREFIX
 ARG DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -54,24 +51,19 @@ RUN apt-get update \
       protobuf-compiler protobuf-compiler-grpc libopencv-dev nlohmann-json3-dev \
       ${SERVICE_DEV_PACKAGES} \
  && rm -rf /var/lib/apt/lists/*
-COPY --from=libtorch /opt/libtorch /opt/libtorch
+COPY --from=libtorch ${LIBTORCH_PREFIX} ${LIBTORCH_PREFIX}
 
 WORKDIR /src
 COPY . .
-ARG CMAKE_BUILD_TYPE=Release
 # GPU architectures for LibTorch's CMake (no GPU is visible while building):
 # A100 8.0, A10/3090 8.6, L4/L40/4090 8.9, H100/H200 9.0.
 ARG TORCH_CUDA_ARCH_LIST="8.0;8.6;8.9;9.0"
 ENV TORCH_CUDA_ARCH_LIST=${TORCH_CUDA_ARCH_LIST}
-# The model code guards version-specific LibTorch calls, so the same tree that
-# builds against Debian's LibTorch 1.13 CPU builds here against LibTorch 2.x.
 RUN --mount=type=cache,target=/root/.cache/ccache \
-    cmake -S . -B /build -G Ninja \
-      -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE} \
-      -DCMAKE_PREFIX_PATH=/opt/libtorch \
-      -DBUILD_TESTING=OFF -DANIMATE_BENCHMARKS=OFF \
+    ANIMATE_LIBTORCH_PREFIX=${LIBTORCH_PREFIX} ANIMATE_BUILD_DIR=/build \
+    ANIMATE_BUILD_TARGETS="animate-worker animate-render animate-tiny-model animate" \
+    bash scripts/build.sh -DBUILD_TESTING=OFF -DANIMATE_BENCHMARKS=OFF \
       -DCMAKE_RUNTIME_OUTPUT_DIRECTORY=/out/bin \
- && cmake --build /build --target animate-worker animate-render animate-tiny-model animate -j "$(nproc)" \
  && strip --strip-unneeded /out/bin/animate-worker /out/bin/animate-render /out/bin/animate-tiny-model /out/bin/animate
 
 # ---------------------------------------------------------------- runtime
@@ -87,9 +79,13 @@ RUN --mount=type=bind,source=docker/scripts,target=/tmp/animate-scripts \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
       --shell /usr/sbin/nologin animate
 
-# Only LibTorch's shared libraries (no headers, no CMake files).
-COPY --from=libtorch /opt/libtorch/lib /opt/libtorch/lib
-ENV LD_LIBRARY_PATH=/opt/libtorch/lib:/usr/local/nvidia/lib:/usr/local/nvidia/lib64 \
+# LibTorch's and the NVIDIA wheels' shared libraries, at the builder's path:
+# libtorch_cuda.so finds the NVIDIA ones through its RPATH
+# ($ORIGIN/../../nvidia/...), the binaries find LibTorch through theirs.
+ARG LIBTORCH_PREFIX
+COPY --from=libtorch ${LIBTORCH_PREFIX}/torch/lib ${LIBTORCH_PREFIX}/torch/lib
+COPY --from=libtorch ${LIBTORCH_PREFIX}/nvidia ${LIBTORCH_PREFIX}/nvidia
+ENV LD_LIBRARY_PATH=/usr/local/nvidia/lib:/usr/local/nvidia/lib64 \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility
 
@@ -98,8 +94,9 @@ COPY --from=builder /out/bin/animate-worker /out/bin/animate-render /out/bin/ani
 # NVIDIA container toolkit at run time.
 RUN --mount=type=bind,source=docker/scripts,target=/tmp/animate-scripts \
     sh /tmp/animate-scripts/check-linked.sh --allow-missing "libcuda.so.1 libnvidia-ml.so.1" \
-      /usr/local/bin/animate-worker /usr/local/bin/animate-render \
-      /usr/local/bin/animate-tiny-model /usr/local/bin/animate
+      --require "libtorch_cuda.so libc10_cuda.so libcudart.so.13 libcublas.so.13 libcudnn.so.9" \
+      /usr/local/bin/animate-worker /usr/local/bin/animate-render /usr/local/bin/animate-tiny-model \
+ && sh /tmp/animate-scripts/check-linked.sh --forbid 'libtorch|libc10' /usr/local/bin/animate
 
 ARG VERSION=0.1.0
 LABEL org.opencontainers.image.title="animate-worker" \
