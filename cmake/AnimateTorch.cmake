@@ -10,11 +10,18 @@ include_guard(GLOBAL)
 if(NOT DEFINED TORCH_CUDA_ARCH_LIST AND NOT DEFINED ENV{TORCH_CUDA_ARCH_LIST})
   set(TORCH_CUDA_ARCH_LIST "8.0;8.6;8.9;9.0")
 endif()
-# TorchConfig.cmake looks for its Caffe2 package beside it only after the
-# system paths, where another LibTorch (Debian's libtorch-dev) may sit: pin it.
-if(Torch_DIR AND NOT Caffe2_DIR AND EXISTS "${Torch_DIR}/../Caffe2/Caffe2Config.cmake")
-  get_filename_component(Caffe2_DIR "${Torch_DIR}/../Caffe2" ABSOLUTE)
-  set(Caffe2_DIR "${Caffe2_DIR}" CACHE PATH "Caffe2 package of the LibTorch in Torch_DIR")
+# TorchConfig.cmake looks for its Caffe2 package and its libraries (libtorch,
+# libc10, ...) beside it only after the system paths, where another LibTorch
+# (Debian's libtorch-dev) may sit: search Torch_DIR's own first. (Its lib/
+# goes to CMAKE_LIBRARY_PATH, not to a prefix path: the wheel's torch/ also
+# holds a protoc and protobuf headers that must not stand in for the system's.)
+if(Torch_DIR AND EXISTS "${Torch_DIR}/../Caffe2/Caffe2Config.cmake")
+  if(NOT Caffe2_DIR)
+    get_filename_component(Caffe2_DIR "${Torch_DIR}/../Caffe2" ABSOLUTE)
+    set(Caffe2_DIR "${Caffe2_DIR}" CACHE PATH "Caffe2 package of the LibTorch in Torch_DIR")
+  endif()
+  get_filename_component(_animate_torch_lib "${Torch_DIR}/../../../lib" ABSOLUTE)
+  list(PREPEND CMAKE_LIBRARY_PATH "${_animate_torch_lib}")
 endif()
 # LibTorch's CMake enables the CUDA language and then ignores (with a warning)
 # the CMAKE_CUDA_ARCHITECTURES that policy CMP0104 would initialise.
@@ -23,6 +30,15 @@ cmake_policy(SET CMP0104 OLD)
 find_package(Torch REQUIRED)
 cmake_policy(POP)
 find_package(Threads REQUIRED)
+
+# Every library of the package must come from the one LibTorch found.
+foreach(_animate_lib_var TORCH_LIBRARY c10_LIBRARY C10_CUDA_LIBRARY)
+  if(${_animate_lib_var} AND NOT ${_animate_lib_var} MATCHES "^${TORCH_INSTALL_PREFIX}/")
+    message(FATAL_ERROR "${_animate_lib_var} is ${${_animate_lib_var}}, outside the LibTorch at "
+                        "${TORCH_INSTALL_PREFIX}: another LibTorch is installed; remove the build's "
+                        "CMakeCache.txt (or that LibTorch) and configure again")
+  endif()
+endforeach()
 
 # The project's LibTorch is the PyTorch 2.x wheel of scripts/libtorch-requirements.txt
 # (scripts/install-libtorch.sh); any LibTorch >= 2.1 builds (the fused
