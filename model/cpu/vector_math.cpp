@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <string>
 
 namespace animate::cpu {
 
@@ -127,12 +129,20 @@ ANIMATE_DEFINE_KERNELS(Avx2, __attribute__((target("avx2,fma"))))
 ANIMATE_DEFINE_KERNELS(Avx512, __attribute__((target("avx512f,avx512bw,avx2,fma"))))
 #endif
 
+// The widest build the CPU runs, capped like ATen's own kernels by
+// ATEN_CPU_CAPABILITY ("default", "avx2", "avx512"): one variable then sets the
+// instruction set of both, e.g. to run the tests as an AVX2-only machine would.
 const Kernels& kernels() {
   static const Kernels chosen = [] {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    const char* cap_env = std::getenv("ATEN_CPU_CAPABILITY");
+    const std::string cap = cap_env != nullptr ? cap_env : "";
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("fma")) return kAvx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return kAvx2;
+    const bool fma = __builtin_cpu_supports("fma");
+    if (cap != "default" && cap != "avx2" && __builtin_cpu_supports("avx512bw") && fma) {
+      return kAvx512;
+    }
+    if (cap != "default" && __builtin_cpu_supports("avx2") && fma) return kAvx2;
 #endif
     return kBaseline;
   }();

@@ -21,18 +21,19 @@ std::string version_string(long version, long major_div, long minor_div, long mi
   return out.str();
 }
 
-// at::get_parallel_info() is several lines; keep the ones that say which
-// backend, how many threads and which BLAS.
+// at::get_parallel_info() is several lines; keep the ones that say how many
+// threads, which OpenMP and which math libraries (MKL, oneDNN), trimmed.
 std::string parallel_summary() {
   std::istringstream in(at::get_parallel_info());
   std::string line, out;
   while (std::getline(in, line)) {
-    const bool keep = line.find("ATen/Parallel") != std::string::npos ||
-                      line.find("at::get_num_threads") != std::string::npos ||
-                      line.find("OpenMP ") == 0 || line.find("Intel(R) MKL") != std::string::npos ||
-                      line.find("MKL ") == 0 || line.find("std::thread") != std::string::npos;
-    if (!keep || line.empty()) continue;
-    if (line.back() == '\r') line.pop_back();
+    const auto first = line.find_first_not_of(" \t");
+    const auto last = line.find_last_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    line = line.substr(first, last - first + 1);
+    const bool keep = line.rfind("at::get_num_threads", 0) == 0 || line.rfind("OpenMP", 0) == 0 ||
+                      line.rfind("Intel(R)", 0) == 0 || line.rfind("MKL", 0) == 0;
+    if (!keep) continue;
     if (!out.empty()) out += "; ";
     out += line;
   }
