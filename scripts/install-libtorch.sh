@@ -42,8 +42,10 @@ trap 'rm -rf "$staging"' EXIT
 echo "install-libtorch: downloading and installing torch $ANIMATE_TORCH_VERSION (CUDA 13) into $prefix (about 2.8 GB download, 4.1 GB installed)"
 # --target installs into a plain folder: no environment of any Python is
 # touched (and Debian's "externally managed" guard does not apply).
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --no-compile \
-  --only-binary=:all: --target "$staging" -r "$ANIMATE_LIBTORCH_REQUIREMENTS"
+# --require-hashes: 2.8 GB of native code is checked against the pinned sha256s.
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps \
+  --no-compile --only-binary=:all: --require-hashes --target "$staging" \
+  -r "$ANIMATE_LIBTORCH_REQUIREMENTS"
 if [[ ! -f $staging/torch/share/cmake/Torch/TorchConfig.cmake ]]; then
   echo "install-libtorch: the torch wheel has no TorchConfig.cmake" >&2
   exit 1

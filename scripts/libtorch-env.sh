@@ -10,7 +10,7 @@
 # user's cache folder. The folder name carries the torch version pinned.
 _animate_scripts_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ANIMATE_LIBTORCH_REQUIREMENTS=$_animate_scripts_dir/libtorch-requirements.txt
-ANIMATE_TORCH_VERSION=$(sed -n 's/^torch==\(.*\)$/\1/p' "$ANIMATE_LIBTORCH_REQUIREMENTS")
+ANIMATE_TORCH_VERSION=$(sed -n 's/^torch==\([^ \\]*\).*$/\1/p' "$ANIMATE_LIBTORCH_REQUIREMENTS")
 if [[ -z "${ANIMATE_LIBTORCH_PREFIX:-}" ]]; then
   if [[ $(id -u) -eq 0 ]]; then
     ANIMATE_LIBTORCH_PREFIX=/opt/animate/libtorch-$ANIMATE_TORCH_VERSION
