@@ -72,10 +72,12 @@ at::Tensor modulated_norm(const at::Tensor& x, const at::Tensor& shift, const at
 }
 
 // q or k of an attention: RMSNorm over all heads (computed in float32 at
-// least, like the reference), times `scale`, then RoPE when `rope` is given,
-// as [B, L, heads, d]. Folding the softmax scale into q here keeps it out of
-// the attention loop, and the reduced-float path converts once each way.
-at::Tensor norm_rope(const at::Tensor& y, const at::Tensor& weight, double eps, double scale,
+// least, like the reference), then RoPE when `rope` is given, as
+// [B, L, heads, d]; the reduced-float path converts once each way. The
+// softmax scale is left to the attention (as in the reference, whose fused
+// kernel scales the scores): folding it into a bfloat16 q would round q * scale
+// instead of q, one rounding away from the reference.
+at::Tensor norm_rope(const at::Tensor& y, const at::Tensor& weight, double eps,
                      const RopeTable* rope, std::int64_t heads) {
   const at::ScalarType type = y.scalar_type();
   const bool reduced = is_reduced_float(type);
@@ -91,9 +93,7 @@ at::Tensor norm_rope(const at::Tensor& y, const at::Tensor& weight, double eps, 
                                .add_(eps)
                                .rsqrt_();
     yf.mul_(inv);
-    yf.mul_(scale == 1.0 ? weight.to(work) : weight.to(work) * scale);
-  } else if (scale != 1.0) {
-    yf.mul_(scale);
+    yf.mul_(weight.to(work));
   }
   at::Tensor heads_view = yf.view({y.size(0), y.size(1), heads, -1});
   if (rope != nullptr) {
@@ -275,18 +275,14 @@ at::Tensor WanDiT::self_attention(const DitBlockWeights& w, at::Tensor x,
   const std::int64_t b = x.size(0), l = x.size(1);
   const std::int64_t heads = config_.num_heads, d = config_.head_dim();
   const double eps = config_.eps;
-  const double scale = 1.0 / std::sqrt(static_cast<double>(d));
-  const at::Tensor q =
-      norm_rope(linear(x, w.self_q), w.self_norm_q, eps, scale, call.rope.get(), heads);
-  const at::Tensor k =
-      norm_rope(linear(x, w.self_k), w.self_norm_k, eps, 1.0, call.rope.get(), heads);
+  const at::Tensor q = norm_rope(linear(x, w.self_q), w.self_norm_q, eps, call.rope.get(), heads);
+  const at::Tensor k = norm_rope(linear(x, w.self_k), w.self_norm_k, eps, call.rope.get(), heads);
   const at::Tensor v = linear(x, w.self_v).view({b, l, heads, d});
   const at::TensorOptions options_x = x.options();
   x.reset();  // frees the normed tokens before the attention's buffers exist
   at::Tensor out = at::empty({b, l, heads * d}, options_x);
   at::Tensor out_heads = out.view({b, l, heads, d});
-  AttentionOptions options;
-  options.scale = 1.0;  // folded into q
+  AttentionOptions options;  // scale: 1 / sqrt(d)
   options.max_score_elements = attention_chunk_;
   options.kernel = attention_kernel_;
   attention_into(out_heads, q, k, v, options);
@@ -298,29 +294,26 @@ at::Tensor WanDiT::cross_attention(const DitBlockWeights& w, at::Tensor x,
   const std::int64_t b = x.size(0), l = x.size(1);
   const std::int64_t heads = config_.num_heads, d = config_.head_dim();
   const double eps = config_.eps;
-  const double scale = 1.0 / std::sqrt(static_cast<double>(d));
   const auto split_heads = [&](const at::Tensor& t) { return t.view({b, t.size(1), heads, d}); };
-  const at::Tensor q = norm_rope(linear(x, w.cross_q), w.cross_norm_q, eps, scale, nullptr, heads);
+  const at::Tensor q = norm_rope(linear(x, w.cross_q), w.cross_norm_q, eps, nullptr, heads);
   const at::TensorOptions options_x = x.options();
   x.reset();  // frees the normed tokens (when they are a copy) before the attention
   const at::Tensor& txt = call.text_context;
   at::Tensor out = at::empty({b, l, heads * d}, options_x);
   at::Tensor out_heads = out.view({b, l, heads, d});
-  AttentionOptions options;
-  options.scale = 1.0;  // folded into q
+  AttentionOptions options;  // scale: 1 / sqrt(d)
   options.max_score_elements = attention_chunk_;
   options.kernel = attention_kernel_;
   attention_into(out_heads, q,
-                 norm_rope(linear(txt, w.cross_k), w.cross_norm_k, eps, 1.0, nullptr, heads),
+                 norm_rope(linear(txt, w.cross_k), w.cross_norm_k, eps, nullptr, heads),
                  split_heads(linear(txt, w.cross_v)), options);
   if (config_.has_image_input()) {
     const at::Tensor& img = call.image_context;
     // The image attention is added to the text attention inside the GEMM.
     options.accumulate = true;
-    attention_into(
-        out_heads, q,
-        norm_rope(linear(img, w.cross_k_img), w.cross_norm_k_img, eps, 1.0, nullptr, heads),
-        split_heads(linear(img, w.cross_v_img)), options);
+    attention_into(out_heads, q,
+                   norm_rope(linear(img, w.cross_k_img), w.cross_norm_k_img, eps, nullptr, heads),
+                   split_heads(linear(img, w.cross_v_img)), options);
   }
   return linear(out, w.cross_o);
 }
