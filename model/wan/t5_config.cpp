@@ -63,7 +63,9 @@ T5EncoderConfig T5EncoderConfig::infer(const io::CheckpointView& weights) {
 
 std::vector<std::string> T5EncoderConfig::parameter_names() const {
   std::vector<std::string> names = {"token_embedding.weight"};
-  if (shared_pos) names.push_back("pos_embedding.embedding.weight");
+  // emplace_back: GCC 12 at -O3 warns (-Warray-bounds, a false positive) on
+  // push_back of a temporary std::string built from this literal.
+  if (shared_pos) names.emplace_back("pos_embedding.embedding.weight");
   for (std::int64_t i = 0; i < num_layers; ++i) {
     const std::string prefix = block_prefix(i);
     for (const char* leaf :
