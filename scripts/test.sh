@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh Debian 12 machine with the CUDA 13 toolkit:
 # installs the system packages and the pinned CUDA LibTorch (scripts/setup.sh),
-# builds, runs every ctest label (unit, reader, golden, integration, deploy),
+# builds, runs every ctest label (unit, reader, golden, integration, deploy, isa),
 # then rebuilds the checkpoint readers and media decoders with ASan+UBSan and
 # runs their tests.
 #   ANIMATE_SKIP_SANITIZERS=1   skip the sanitizer pass (local iteration)

@@ -1,7 +1,7 @@
 #pragma once
-// What LibTorch this process runs on: printed by the tools (`--version`,
-// `animate-probe build-info`) and logged by the worker at start, so a log
-// says which build produced it and whether its CUDA half is there.
+// What LibTorch this process runs on: printed by `animate-probe build-info`
+// (scripts/test.sh logs it) and by the worker at start, so a log says which
+// build produced it and whether its CUDA half is there.
 #include <string>
 
 namespace animate::device {
@@ -19,7 +19,7 @@ struct BuildInfo {
 
 BuildInfo build_info();
 
-// One line: "LibTorch 2.15.0, CUDA 13.2 (cuDNN 9.26.0), 0 CUDA devices, CPU AVX512, ..."
+// One line: "LibTorch 2.15.0, CUDA 13.2 (cuDNN 9.26), 0 CUDA devices, CPU kernels AVX512; ..."
 std::string describe(const BuildInfo& info);
 
 }  // namespace animate::device
