@@ -50,7 +50,8 @@ std::string find_redis_server() {
 
 }  // namespace
 
-RedisServer::RedisServer() : binary_(find_redis_server()) {
+RedisServer::RedisServer(std::string password)
+    : binary_(find_redis_server()), password_(std::move(password)) {
   std::string pattern = (std::filesystem::temp_directory_path() / "animate-redis-XXXXXX").string();
   if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
@@ -78,6 +79,10 @@ void RedisServer::start() {
       dir_,    "--appendonly", "yes", "--appendfsync", "always",    "--save",
       "",      "--logfile",    log,   "--daemonize",   "no",        "--protected-mode",
       "yes"};
+  if (!password_.empty()) {
+    args.push_back("--requirepass");
+    args.push_back(password_);
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -100,6 +105,7 @@ void RedisServer::stop(int signal) {
 bool RedisServer::wait_ready(int timeout_ms) const {
   RedisOptions options;
   options.port = port_;
+  options.password = password_;
   options.connect_timeout = std::chrono::milliseconds(200);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -114,6 +120,11 @@ bool RedisServer::wait_ready(int timeout_ms) const {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+std::string RedisServer::url() const {
+  return "redis://" + (password_.empty() ? "" : ":" + password_ + "@") +
+         "127.0.0.1:" + std::to_string(port_) + "/0";
 }
 
 void RedisServer::crash_and_restart() {

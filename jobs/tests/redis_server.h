@@ -6,18 +6,22 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 
 namespace animate::jobs::testing {
 
 class RedisServer {
  public:
-  RedisServer();
+  // password: non-empty = requirepass (clients must AUTH).
+  explicit RedisServer(std::string password = "");
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
 
   int port() const { return port_; }
   const std::string& dir() const { return dir_; }
+  // redis://[:password@]127.0.0.1:port/0
+  std::string url() const;
 
   // kill -9 (no shutdown, no final AOF rewrite), then start again on the
   // same port and directory: what a crash and a restart look like.
@@ -29,6 +33,7 @@ class RedisServer {
   bool wait_ready(int timeout_ms) const;
 
   std::string binary_;
+  std::string password_;
   std::string dir_;
   int port_ = 0;
   pid_t pid_ = -1;

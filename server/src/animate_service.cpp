@@ -37,6 +37,31 @@ std::string metadata_value(const grpc::ServerContext& context, const std::string
   return std::string(found->second.data(), found->second.size());
 }
 
+// The caller's request id (x-request-id metadata) for the request log line:
+// printable ASCII, at most 128 bytes; anything else is dropped, not logged.
+std::string request_id_of(const grpc::ServerContext& context) {
+  constexpr std::size_t kMaxRequestIdBytes = 128;
+  std::string id = metadata_value(context, "x-request-id");
+  const bool printable =
+      std::all_of(id.begin(), id.end(), [](unsigned char c) { return c > 0x20 && c < 0x7F; });
+  if (!printable || id.size() > kMaxRequestIdBytes) return {};
+  return id;
+}
+
+void log_request(const runtime::Logger& logger, std::string_view method, std::string_view code,
+                 Clock::duration duration, std::string_view tenant, std::string_view request_id,
+                 std::string_view error) {
+  if (!logger.enabled(runtime::LogLevel::kInfo)) return;
+  runtime::LogFields fields{
+      {"method", method},
+      {"code", code},
+      {"duration_ms", std::chrono::duration<double, std::milli>(duration).count()},
+      {"tenant", tenant.empty() ? std::string_view("-") : tenant}};
+  if (!request_id.empty()) fields.emplace_back("request_id", request_id);
+  if (!error.empty()) fields.emplace_back("error", error);
+  logger.info("request", fields);
+}
+
 std::string lowercase(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -46,7 +71,8 @@ std::string lowercase(std::string text) {
 }  // namespace
 
 AnimateService::AnimateService(ServiceBackend backend, ServiceOptions options,
-                               const Authenticator& auth, ServerMetrics& metrics, Logger& logger)
+                               const Authenticator& auth, ServerMetrics& metrics,
+                               const runtime::Logger& logger)
     : backend_(backend), options_(options), auth_(auth), metrics_(metrics), logger_(logger) {}
 
 template <typename Body>
@@ -68,8 +94,7 @@ grpc::Status AnimateService::handle(const char* method, grpc::ServerContext& con
   } catch (const jobs::JobsError& error) {
     status = to_status(context, error);
   } catch (const std::exception& error) {
-    logger_.log(LogLevel::kError, "unexpected error",
-                {{"method", method}, {"error", error.what()}});
+    logger_.error("unexpected error", {{"method", method}, {"error", error.what()}});
     status = grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
   }
   // A client that went away sees nothing; count what actually happened to it.
@@ -77,7 +102,8 @@ grpc::Status AnimateService::handle(const char* method, grpc::ServerContext& con
       status.ok() && context.IsCancelled() ? grpc::StatusCode::CANCELLED : status.error_code();
   const std::string code_text = code_name(code);
   metrics_.count_call(method, code_text);
-  logger_.request(method, code_text, Clock::now() - started, tenant, status.error_message());
+  log_request(logger_, method, code_text, Clock::now() - started, tenant, request_id_of(context),
+              status.error_message());
   return status;
 }
 
@@ -190,11 +216,10 @@ grpc::Status AnimateService::upload(grpc::ServerContext& context, const std::str
   backend_.ownership.grant(tenant, stored.asset.asset_id);
   to_proto(stored.asset, response.mutable_asset());
   response.set_deduplicated(stored.deduplicated);
-  logger_.log(LogLevel::kDebug, "asset stored",
-              {{"asset_id", stored.asset.asset_id},
-               {"bytes", std::to_string(bytes.size())},
-               {"filename", header.filename()},
-               {"tenant", tenant}});
+  logger_.debug("asset stored", {{"asset_id", stored.asset.asset_id},
+                                 {"bytes", bytes.size()},
+                                 {"filename", header.filename()},
+                                 {"tenant", tenant}});
   return grpc::Status::OK;
 }
 

@@ -14,11 +14,11 @@
 #include "animate/jobs/blob_store.h"
 #include "animate/jobs/event_reader.h"
 #include "animate/jobs/job_queue.h"
+#include "animate/runtime/logger.h"
 #include "animate/v1/animate_service.grpc.pb.h"
 #include "asset_ownership.h"
 #include "authenticator.h"
 #include "create_job_request.h"
-#include "logger.h"
 #include "media/limits.h"
 #include "server_metrics.h"
 
@@ -49,7 +49,7 @@ struct ServiceOptions {
 class AnimateService final : public v1::AnimateService::Service {
  public:
   AnimateService(ServiceBackend backend, ServiceOptions options, const Authenticator& auth,
-                 ServerMetrics& metrics, Logger& logger);
+                 ServerMetrics& metrics, const runtime::Logger& logger);
 
   // From now on watch streams end with UNAVAILABLE at their next poll (the
   // client reconnects elsewhere with from_sequence = last seen + 1).
@@ -94,7 +94,7 @@ class AnimateService final : public v1::AnimateService::Service {
   ServiceOptions options_;
   const Authenticator& auth_;
   ServerMetrics& metrics_;
-  Logger& logger_;
+  const runtime::Logger& logger_;
   std::atomic<bool> shutting_down_{false};
 };
 

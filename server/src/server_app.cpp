@@ -17,6 +17,10 @@ namespace animate::server {
 namespace {
 
 constexpr const char* kServiceName = "animate.v1.AnimateService";
+// /healthz fails when the maintenance loop has not finished a round for this
+// long: the loop is wedged (each round is bounded by Redis timeouts of a few
+// seconds), and a restart is the cure.
+constexpr std::chrono::seconds kMaintenanceStall{60};
 
 std::string read_file(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
@@ -60,11 +64,20 @@ ServiceOptions service_options(const ServerConfig& config, const jobs::QueueConf
 }  // namespace
 
 ServerApp::ServerApp(const ServerConfig& config)
-    : config_(config), logger_(parse_log_level(config.log_level)), auth_(config.api_keys_file) {
-  if (!config_.metrics_listen.empty()) metrics_.expose(config_.metrics_listen);
-
+    : config_(config),
+      logger_("server", runtime::logger_options(config.log_level, config.log_format)),
+      auth_(config.api_keys_file) {
   jobs::RedisOptions redis = jobs::RedisOptions::from_url(config_.redis_url);
   redis.key_prefix = config_.redis_prefix;
+  logger_.add_secret(redis.password);
+  maintenance_tick_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  if (!config_.metrics_listen.empty()) {
+    status_ = std::make_unique<runtime::StatusEndpoint>(
+        config_.metrics_listen, runtime::StatusSources{{metrics_.registry()},
+                                                       [this] { return liveness(); },
+                                                       [this] { return readiness_.state(); }});
+  }
+
   pool_ = jobs::ConnectionPool::create(redis, 16);
   const jobs::QueueConfig queue = queue_config(config_);
   queue_ = std::make_unique<jobs::JobQueue>(pool_, queue);
@@ -77,15 +90,13 @@ ServerApp::ServerApp(const ServerConfig& config)
     auto connection = pool_->acquire();
     const auto persistence = jobs::query_persistence(*connection);
     if (persistence && !persistence->durable()) {
-      logger_.log(LogLevel::kWarning,
-                  "Redis has no durable AOF: accepted jobs can be lost in a crash",
-                  {{"appendonly", persistence->aof_enabled ? "yes" : "no"},
-                   {"appendfsync", persistence->appendfsync}});
+      logger_.warning("Redis has no durable AOF: accepted jobs can be lost in a crash",
+                      {{"appendonly", persistence->aof_enabled ? "yes" : "no"},
+                       {"appendfsync", persistence->appendfsync}});
     }
   } catch (const jobs::JobsError& error) {
-    logger_.log(LogLevel::kWarning,
-                "Redis not reachable at start-up; serving NOT_SERVING until it is",
-                {{"error", error.what()}});
+    logger_.warning("Redis not reachable at start-up; serving NOT_SERVING until it is",
+                    {{"error", error.what()}});
   }
 
   service_ = std::make_unique<AnimateService>(
@@ -103,12 +114,11 @@ ServerApp::ServerApp(const ServerConfig& config)
   }
   set_serving(true);
   maintenance_ = std::thread(&ServerApp::maintenance_loop, this);
-  logger_.log(LogLevel::kInfo, "serving",
-              {{"grpc_port", std::to_string(grpc_port_)},
-               {"metrics_port", std::to_string(metrics_port())},
-               {"tls", config_.tls_cert.empty() ? "off" : "on"},
-               {"auth", auth_.enabled() ? "api-keys" : "off"},
-               {"redis_prefix", config_.redis_prefix}});
+  logger_.info("serving", {{"grpc_port", grpc_port_},
+                           {"metrics_port", metrics_port()},
+                           {"tls", config_.tls_cert.empty() ? "off" : "on"},
+                           {"auth", auth_.enabled() ? "api-keys" : "off"},
+                           {"redis_prefix", config_.redis_prefix}});
 }
 
 ServerApp::~ServerApp() {
@@ -116,11 +126,24 @@ ServerApp::~ServerApp() {
 }
 
 int ServerApp::metrics_port() const {
-  return metrics_.port();
+  return status_ ? status_->port() : 0;
+}
+
+runtime::ProbeState ServerApp::liveness() const {
+  const auto last = std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(maintenance_tick_.load()));
+  if (draining_ || std::chrono::steady_clock::now() - last < kMaintenanceStall) return {};
+  return {false, "the maintenance loop has not run for over " +
+                     std::to_string(kMaintenanceStall.count()) + " s"};
 }
 
 void ServerApp::set_serving(bool serving) {
   if (serving && draining_) return;
+  if (serving) {
+    readiness_.set_ok();
+  } else {
+    readiness_.set_failing(draining_ ? "draining" : "Redis unreachable");
+  }
   if (serving_.exchange(serving) == serving) return;
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus(serving);
@@ -138,15 +161,15 @@ void ServerApp::maintenance_loop() {
         metrics_.job_finished("failed", failed);
       }
       metrics_.set_pending(queue_->queue_length());
-      if (!serving_) logger_.log(LogLevel::kInfo, "Redis reachable: SERVING");
+      if (!serving_) logger_.info("Redis reachable: SERVING");
       set_serving(true);
     } catch (const jobs::JobsError& error) {
       if (serving_) {
-        logger_.log(LogLevel::kError, "maintenance failed; health NOT_SERVING",
-                    {{"error", error.what()}});
+        logger_.error("maintenance failed; health NOT_SERVING", {{"error", error.what()}});
       }
       if (error.code() == jobs::StatusCode::kUnavailable) set_serving(false);
     }
+    maintenance_tick_ = std::chrono::steady_clock::now().time_since_epoch().count();
     lock.lock();
     changed_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
   }
@@ -162,10 +185,10 @@ void ServerApp::shutdown() {
     stopping_ = true;
   }
   changed_.notify_all();
-  logger_.log(LogLevel::kInfo, "shutting down",
-              {{"grace_ms", std::to_string(config_.shutdown_grace.count())}});
+  logger_.info("shutting down", {{"grace_ms", config_.shutdown_grace.count()}});
   draining_ = true;
   serving_ = false;
+  readiness_.set_failing("draining");
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus(false);
   health->SetServingStatus(kServiceName, false);
@@ -177,7 +200,7 @@ void ServerApp::shutdown() {
     stopped_ = true;
   }
   changed_.notify_all();
-  logger_.log(LogLevel::kInfo, "stopped");
+  logger_.info("stopped");
 }
 
 void ServerApp::wait() {
@@ -189,11 +212,10 @@ bool ServerApp::reload_api_keys() {
   if (!auth_.enabled()) return true;
   try {
     auth_.reload();
-    logger_.log(LogLevel::kInfo, "API keys reloaded");
+    logger_.info("API keys reloaded");
     return true;
   } catch (const std::exception& error) {
-    logger_.log(LogLevel::kError, "API keys reload failed; keeping the old keys",
-                {{"error", error.what()}});
+    logger_.error("API keys reload failed; keeping the old keys", {{"error", error.what()}});
     return false;
   }
 }

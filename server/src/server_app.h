@@ -1,8 +1,9 @@
 // The running server: Redis stores, the gRPC server (AnimateService, health,
-// reflection; TLS optional), the /metrics endpoint and the maintenance loop
-// (JobQueue::maintain about once a second, the pending-jobs gauge, health
-// NOT_SERVING while Redis is unreachable). Used by main() and, in-process,
-// by the integration tests.
+// reflection; TLS optional), the status endpoint (/metrics, /healthz,
+// /readyz; common/) and the maintenance loop (JobQueue::maintain about once a
+// second, the pending-jobs gauge, health NOT_SERVING and /readyz 503 while
+// Redis is unreachable). Used by main() and, in-process, by the integration
+// tests.
 #pragma once
 
 #include <grpcpp/server.h>
@@ -19,10 +20,11 @@
 #include "animate/jobs/connection_pool.h"
 #include "animate/jobs/event_reader.h"
 #include "animate/jobs/job_queue.h"
+#include "animate/runtime/logger.h"
+#include "animate/runtime/status_endpoint.h"
 #include "animate_service.h"
 #include "asset_ownership.h"
 #include "authenticator.h"
-#include "logger.h"
 #include "server_config.h"
 #include "server_metrics.h"
 
@@ -53,14 +55,15 @@ class ServerApp {
   // Re-reads the API keys file (SIGHUP); false (logged) on error, old keys kept.
   bool reload_api_keys();
 
-  Logger& logger() { return logger_; }
+  const runtime::Logger& logger() const { return logger_; }
 
  private:
   void maintenance_loop();
   void set_serving(bool serving);
+  runtime::ProbeState liveness() const;
 
   ServerConfig config_;
-  Logger logger_;
+  runtime::Logger logger_;
   ServerMetrics metrics_;
   Authenticator auth_;
   std::shared_ptr<jobs::ConnectionPool> pool_;
@@ -72,6 +75,10 @@ class ServerApp {
   std::unique_ptr<AnimateService> service_;
   std::unique_ptr<grpc::Server> server_;
   int grpc_port_ = 0;
+  runtime::ProbeFlag readiness_{"starting"};
+  // When the maintenance loop last finished a round (liveness).
+  std::atomic<std::chrono::steady_clock::rep> maintenance_tick_{0};
+  std::unique_ptr<runtime::StatusEndpoint> status_;
 
   std::mutex mutex_;
   std::condition_variable changed_;

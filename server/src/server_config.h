@@ -5,11 +5,10 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
-#include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "animate/runtime/flag_set.h"
 
 namespace animate::server {
 
@@ -20,6 +19,7 @@ struct ServerConfig {
   std::string redis_url = "redis://127.0.0.1:6379/0";
   std::string redis_prefix = "animate:";
   std::string log_level = "info";
+  std::string log_format = "auto";
   // Empty = no authentication, every caller is the tenant "default".
   std::string api_keys_file;
   // Both or neither; empty = plaintext.
@@ -42,25 +42,16 @@ struct ServerConfig {
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};
 };
 
-// Thrown for unknown flags and malformed values; the message names the flag
-// (or environment variable) and what was expected.
-class ConfigError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
-
-// The process environment.
-EnvLookup process_environment();
-
 struct ParsedCommandLine {
   ServerConfig config;
   bool help = false;  // --help / -h: print help_text() and exit 0
 };
 
-// Environment first, then flags (`--name value` or `--name=value`).
-ParsedCommandLine parse_command_line(const std::vector<std::string>& args, const EnvLookup& env);
+// Environment first, then flags (`--name value` or `--name=value`), through
+// the shared reader (common/, animate/runtime/flag_set.h). Throws
+// runtime::FlagError naming the flag or variable.
+ParsedCommandLine parse_command_line(const std::vector<std::string>& args,
+                                     const runtime::EnvLookup& env);
 
 // Every flag with its environment variable and default.
 std::string help_text();

@@ -28,14 +28,6 @@ ServerMetrics::ServerMetrics()
                         .Register(*registry_)
                         .Add({})) {}
 
-void ServerMetrics::expose(const std::string& listen) {
-  http_ = std::make_unique<MetricsHttpServer>(listen, registry_);
-}
-
-int ServerMetrics::port() const {
-  return http_ ? http_->port() : 0;
-}
-
 void ServerMetrics::count_call(const std::string& method, const std::string& code) {
   grpc_calls_.Add({{"method", method}, {"code", code}}).Increment();
 }

@@ -1,5 +1,5 @@
 // The server's Prometheus series (docs/service-contract.md, Metrics: exactly
-// those names, labels and units) and the /metrics HTTP endpoint.
+// those names, labels and units); ServerApp serves them on /metrics.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -12,18 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "metrics_http_server.h"
-
 namespace animate::server {
 
 class ServerMetrics {
  public:
   ServerMetrics();
-
-  // Serves /metrics on `listen` (host:port; port 0 = any free port).
-  void expose(const std::string& listen);
-  // Bound port of the endpoint (0 when not exposed).
-  int port() const;
 
   // method: bare RPC name ("CreateJob"); code: canonical name ("OK").
   void count_call(const std::string& method, const std::string& code);
@@ -43,7 +36,6 @@ class ServerMetrics {
   prometheus::Family<prometheus::Counter>& jobs_finished_;
   prometheus::Counter& jobs_created_;
   prometheus::Gauge& jobs_pending_;
-  std::unique_ptr<MetricsHttpServer> http_;
 };
 
 }  // namespace animate::server

@@ -46,7 +46,7 @@ const std::string& ServerTest::sample_mp4() {
 }
 
 void ServerTest::SetUp() {
-  redis_ = std::make_unique<RedisProcess>();
+  redis_ = std::make_unique<jobs::testing::RedisServer>();
 }
 
 void ServerTest::TearDown() {

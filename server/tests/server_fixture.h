@@ -14,7 +14,7 @@
 #include "animate/jobs/connection_pool.h"
 #include "animate/jobs/job_queue.h"
 #include "animate/v1/animate_service.grpc.pb.h"
-#include "redis_process.h"
+#include "redis_server.h"
 #include "server_app.h"
 
 namespace animate::server::testing {
@@ -68,7 +68,7 @@ class ServerTest : public ::testing::Test {
   // Keys in Redis matching a pattern (after the prefix).
   std::size_t count_keys(const std::string& pattern);
 
-  std::unique_ptr<RedisProcess> redis_;
+  std::unique_ptr<jobs::testing::RedisServer> redis_;
   std::unique_ptr<ServerApp> app_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AnimateService::Stub> stub_;

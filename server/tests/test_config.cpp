@@ -10,7 +10,7 @@
 namespace animate::server {
 namespace {
 
-EnvLookup env_of(std::map<std::string, std::string> values) {
+runtime::EnvLookup env_of(std::map<std::string, std::string> values) {
   return [values](const std::string& name) -> std::optional<std::string> {
     const auto found = values.find(name);
     if (found == values.end()) return std::nullopt;
@@ -38,11 +38,11 @@ TEST(ServerConfig, ErrorsNameTheFlag) {
   try {
     parse_command_line({"--max-upload-bytes", "lots"}, env_of({}));
     FAIL();
-  } catch (const ConfigError& error) {
+  } catch (const runtime::FlagError& error) {
     EXPECT_NE(std::string(error.what()).find("--max-upload-bytes"), std::string::npos);
   }
-  EXPECT_THROW(parse_command_line({"--nope"}, env_of({})), ConfigError);
-  EXPECT_THROW(parse_command_line({"--tls-cert", "a.pem"}, env_of({})), ConfigError);
+  EXPECT_THROW(parse_command_line({"--nope"}, env_of({})), runtime::FlagError);
+  EXPECT_THROW(parse_command_line({"--tls-cert", "a.pem"}, env_of({})), runtime::FlagError);
   EXPECT_TRUE(parse_command_line({"--help"}, env_of({})).help);
   EXPECT_NE(help_text().find("ANIMATE_API_KEYS_FILE"), std::string::npos);
 }

@@ -2,16 +2,13 @@
 // (validation before storage, dedupe), the job API, idempotency, quotas,
 // tenant isolation, watch replay and live follow, results, health, metrics,
 // graceful shutdown. A test plays the worker through jobs::JobQueue.
-#include <arpa/inet.h>
 #include <grpcpp/generic/generic_stub.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <future>
 #include <thread>
 
 #include "animate/jobs/asset_store.h"
+#include "animate/testing/http_probe.h"
 #include "server_fixture.h"
 #include "sha256.h"
 
@@ -62,29 +59,6 @@ std::string run_worker(jobs::JobQueue& queue, const std::vector<std::string>& pi
   result.fps = 16;
   queue.succeed(*lease, result);
   return whole;
-}
-
-std::string http_get(int port, const std::string& path) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return {};
-  }
-  const std::string request =
-      "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  if (::write(fd, request.data(), request.size()) < 0) {
-    ::close(fd);
-    return {};
-  }
-  std::string response;
-  char buffer[4096];
-  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, n);
-  ::close(fd);
-  return response;
 }
 
 // Value of the sample whose line starts with `name{` and has all `labels`.
@@ -326,6 +300,7 @@ TEST_F(ServerTest, TenantsAreIsolated) {
   ServerConfig config = base_config();
   config.max_queued_per_tenant = 1;
   config.log_level = "info";
+  config.log_format = "text";
   ::testing::internal::CaptureStderr();
   start(config, "# two tenants\nkey-alice alice\nkey-bob bob\n");
 
@@ -607,11 +582,12 @@ TEST_F(ServerTest, MetricsCountCallsByMethodAndCode) {
   std::string body;
   // The pending gauge is refreshed by the maintenance loop (about 1/s).
   for (int i = 0; i < 40; ++i) {
-    body = http_get(app_->metrics_port(), "/metrics");
+    const auto reply = animate::testing::http_request(app_->metrics_port(), "/metrics");
+    ASSERT_EQ(reply.status, 200);
+    body = reply.body;
     if (sample_value(body, "animate_jobs_pending", {}).value_or(0) >= 1) break;
     std::this_thread::sleep_for(milliseconds(100));
   }
-  ASSERT_TRUE(contains(body, "200 OK")) << body;
   EXPECT_EQ(sample_value(body, "animate_grpc_calls_total", {"method=\"CreateJob\"", "code=\"OK\""}),
             1.0);
   EXPECT_EQ(

@@ -1,0 +1,222 @@
+// The animate-server binary driven from outside, as an operator runs it:
+// JSON log lines on a non-terminal stderr, the status endpoint under stalled
+// scrapers, SIGHUP reloading the API keys, SIGTERM draining, a second
+// SIGTERM exiting at once, and no secret (API keys, the Redis password) in
+// any line it writes.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "animate/testing/child_process.h"
+#include "animate/testing/http_probe.h"
+#include "animate/v1/animate_service.grpc.pb.h"
+#include "redis_server.h"
+
+namespace animate::server {
+namespace {
+
+using namespace std::chrono_literals;
+using animate::testing::ChildProcess;
+using animate::testing::eventually;
+using animate::testing::http_request;
+using animate::testing::read_text_file;
+
+constexpr const char* kRedisPassword = "redis-pw-7c1d9e3f5a";
+constexpr const char* kAliceKey = "key-alice-4f8a2b6c0e";
+constexpr const char* kBobKey = "key-bob-9d3e7a1c5b";
+constexpr const char* kWrongKey = "key-mallory-2b4d6f8a0c";
+
+class ServerProcess : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("animate-server-process-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    keys_ = (dir_ / "keys.txt").string();
+    log_ = (dir_ / "server.log").string();
+    write_keys(std::string(kAliceKey) + " alice\n");
+    redis_ = std::make_unique<jobs::testing::RedisServer>(kRedisPassword);
+    grpc_port_ = animate::testing::free_loopback_port();
+    status_port_ = animate::testing::free_loopback_port();
+  }
+  void TearDown() override {
+    server_.reset();
+    redis_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void write_keys(const std::string& content) {
+    const std::string staged = keys_ + ".new";
+    std::ofstream(staged) << content;
+    std::filesystem::rename(staged, keys_);
+  }
+
+  // Flags and environment both in use, as in the Helm chart.
+  void start(const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args{ANIMATE_SERVER_BINARY,
+                                  "--listen",
+                                  "127.0.0.1:" + std::to_string(grpc_port_),
+                                  "--metrics-listen",
+                                  "127.0.0.1:" + std::to_string(status_port_),
+                                  "--api-keys-file",
+                                  keys_,
+                                  "--log-level",
+                                  "debug"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    server_ = std::make_unique<ChildProcess>(
+        args, log_, std::map<std::string, std::string>{{"ANIMATE_REDIS_URL", redis_->url()}});
+    ASSERT_TRUE(server_->started());
+    ASSERT_TRUE(
+        eventually([&] { return http_request(status_port_, "/readyz").status == 200; }, 20s))
+        << read_text_file(log_);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port_),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = v1::AnimateService::NewStub(channel_);
+  }
+
+  grpc::StatusCode list_jobs(const std::string& key, const std::string& request_id = "") {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    context.AddMetadata("authorization", "Bearer " + key);
+    if (!request_id.empty()) context.AddMetadata("x-request-id", request_id);
+    v1::ListJobsResponse response;
+    return stub_->ListJobs(&context, v1::ListJobsRequest(), &response).error_code();
+  }
+
+  // Every line of the log parsed as JSON (a line that is not fails the test).
+  std::vector<nlohmann::json> log_events() const {
+    std::vector<nlohmann::json> events;
+    std::istringstream lines(read_text_file(log_));
+    for (std::string line; std::getline(lines, line);) {
+      if (!nlohmann::json::accept(line)) {
+        ADD_FAILURE() << "not a JSON line: " << line;
+        continue;
+      }
+      events.push_back(nlohmann::json::parse(line));
+    }
+    return events;
+  }
+
+  std::filesystem::path dir_;
+  std::string keys_;
+  std::string log_;
+  std::unique_ptr<jobs::testing::RedisServer> redis_;
+  int grpc_port_ = 0;
+  int status_port_ = 0;
+  std::unique_ptr<ChildProcess> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::AnimateService::Stub> stub_;
+};
+
+TEST_F(ServerProcess, ServesLogsReloadsDrainsAndNeverLogsASecret) {
+  start();
+  EXPECT_EQ(http_request(status_port_, "/healthz").status, 200);
+
+  // Stalled scrapers hold connections; concurrent scrapes are still answered
+  // at once (the endpoint used to serve one connection at a time, 2 s each).
+  {
+    const animate::testing::StuckClients stuck(status_port_, 20, 5);
+    std::vector<std::thread> scrapers;
+    std::atomic<int> answered{0};
+    for (int i = 0; i < 4; ++i) {
+      scrapers.emplace_back([&] {
+        const auto reply = http_request(status_port_, "/metrics", "GET", 30s);
+        if (reply.status == 200 && reply.elapsed < 10s &&
+            reply.body.find("animate_jobs_pending") != std::string::npos) {
+          ++answered;
+        }
+      });
+    }
+    for (auto& scraper : scrapers) scraper.join();
+    EXPECT_EQ(answered.load(), 4);
+  }
+
+  EXPECT_EQ(list_jobs(kAliceKey, "req-42"), grpc::StatusCode::OK);
+  EXPECT_EQ(list_jobs(kWrongKey), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(list_jobs(kBobKey), grpc::StatusCode::UNAUTHENTICATED);
+
+  // SIGHUP: bob's key is valid from now on; the process keeps serving.
+  write_keys(std::string(kAliceKey) + " alice\n" + kBobKey + " bob\n");
+  server_->signal(SIGHUP);
+  EXPECT_TRUE(eventually([&] { return list_jobs(kBobKey) == grpc::StatusCode::OK; }, 10s))
+      << read_text_file(log_);
+  EXPECT_TRUE(server_->running());
+
+  server_->signal(SIGTERM);
+  EXPECT_EQ(server_->wait_exit(30s), 0) << read_text_file(log_);
+
+  const std::string log = read_text_file(log_);
+  for (const char* secret : {kRedisPassword, kAliceKey, kBobKey, kWrongKey}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " logged:\n" << log;
+  }
+  bool saw_request = false, saw_unauthenticated = false, saw_reload = false, saw_stop = false;
+  for (const auto& event : log_events()) {
+    EXPECT_EQ(event["component"], "server");
+    EXPECT_TRUE(event.contains("time") && event.contains("level") && event.contains("message"));
+    if (event["message"] == "request" && event["method"] == "ListJobs" && event["code"] == "OK" &&
+        event["tenant"] == "alice" && event.value("request_id", "") == "req-42") {
+      saw_request = event["duration_ms"].is_number();
+    }
+    if (event["message"] == "request" && event["code"] == "UNAUTHENTICATED") {
+      saw_unauthenticated = true;
+    }
+    saw_reload = saw_reload || event["message"] == "API keys reloaded";
+    saw_stop = saw_stop || event["message"] == "stopped";
+  }
+  EXPECT_TRUE(saw_request && saw_unauthenticated && saw_reload && saw_stop) << log;
+}
+
+TEST_F(ServerProcess, ASecondSigtermExitsWithoutWaitingForTheGrace) {
+  start({"--shutdown-seconds", "120"});
+  // An upload that never finishes keeps a call in flight through the drain.
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", std::string("Bearer ") + kAliceKey);
+  v1::UploadAssetResponse response;
+  auto upload = stub_->UploadAsset(&context, &response);
+  v1::UploadAssetRequest header;
+  header.mutable_header()->set_kind(v1::ASSET_KIND_REFERENCE_IMAGE);
+  header.mutable_header()->set_size_bytes(1000);
+  header.mutable_header()->set_sha256(std::string(64, 'a'));
+  ASSERT_TRUE(upload->Write(header));
+
+  server_->signal(SIGTERM);
+  EXPECT_TRUE(eventually([&] { return http_request(status_port_, "/readyz").status != 200; }, 10s));
+  EXPECT_TRUE(server_->running()) << "the first signal drains";
+  const auto before = std::chrono::steady_clock::now();
+  server_->signal(SIGTERM);
+  EXPECT_EQ(server_->wait_exit(30s), 1) << read_text_file(log_);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, 30s);
+  EXPECT_NE(read_text_file(log_).find("second stop signal"), std::string::npos);
+  context.TryCancel();
+}
+
+TEST_F(ServerProcess, BadFlagsAndVariablesAreNamed) {
+  const std::string log = (dir_ / "bad.log").string();
+  ChildProcess flag({ANIMATE_SERVER_BINARY, "--max-upload-bytes", "lots"}, log);
+  EXPECT_EQ(flag.wait_exit(30s), 2);
+  EXPECT_NE(read_text_file(log).find("--max-upload-bytes: expected a whole number"),
+            std::string::npos)
+      << read_text_file(log);
+  ChildProcess env({ANIMATE_SERVER_BINARY}, log, {{"ANIMATE_LOG_LEVEL", "loud"}});
+  EXPECT_EQ(env.wait_exit(30s), 2);
+  EXPECT_NE(read_text_file(log).find("ANIMATE_LOG_LEVEL (--log-level): expected debug, info, "
+                                     "warning or error, got 'loud'"),
+            std::string::npos)
+      << read_text_file(log);
+  ChildProcess help({ANIMATE_SERVER_BINARY, "--help"}, log);
+  EXPECT_EQ(help.wait_exit(30s), 0);
+  const std::string usage = read_text_file(log);
+  EXPECT_NE(usage.find("--api-keys-file VALUE  (env ANIMATE_API_KEYS_FILE)"), std::string::npos);
+  EXPECT_NE(usage.find("default: '0.0.0.0:50051'"), std::string::npos) << usage;
+}
+
+}  // namespace
+}  // namespace animate::server
