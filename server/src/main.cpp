@@ -8,6 +8,7 @@
 
 #include "animate/runtime/graceful_stop.h"
 #include "animate/runtime/process_signals.h"
+#include "media/ffmpeg_log.h"
 #include "server_app.h"
 #include "server_config.h"
 
@@ -29,6 +30,13 @@ int main(int argc, char** argv) {
   try {
     runtime::ProcessSignals signals;
     const auto app = std::make_unique<server::ServerApp>(parsed.config);
+    // Uploads are probed with FFmpeg; its complaints about damaged files
+    // (already answered as INVALID_ARGUMENT) join the log as warnings.
+    media::set_ffmpeg_log_level(media::FfmpegLogLevel::kError);
+    media::set_ffmpeg_log_sink(
+        [logger = app->logger()](media::FfmpegLogLevel, std::string_view line) {
+          logger.warning(line, {{"source", "ffmpeg"}});
+        });
     signals.on_reload([&app] { app->reload_api_keys(); });
     runtime::drain_on_stop_signal(
         signals, app->logger(),

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "animate/runtime/service_flags.h"
+
 namespace animate::server {
 namespace {
 
@@ -16,13 +18,9 @@ runtime::FlagSet flags_of(ServerConfig& config) {
   constexpr auto kU64Max = std::numeric_limits<std::uint64_t>::max();
   flags.text("listen", "gRPC listen address (host:port)", config.listen)
       .text("metrics-listen", "/metrics, /healthz, /readyz HTTP address (empty = off)",
-            config.metrics_listen)
-      .text("redis-url", "Redis URL redis://[:password@]host[:port][/db]", config.redis_url)
-      .text("redis-prefix", "prefix of every Redis key", config.redis_prefix)
-      .choice("log-level", "lowest level logged", config.log_level,
-              {"debug", "info", "warning", "error"})
-      .choice("log-format", "one JSON object per line, or text; auto = text on a terminal",
-              config.log_format, {"auto", "json", "text"})
+            config.metrics_listen);
+  runtime::add_redis_flags(flags, config.redis_url, config.redis_prefix);
+  runtime::add_logging_flags(flags, config.log_level, config.log_format)
       .text("api-keys-file",
             "file of 'key tenant' lines (# comments); unset = no auth, tenant 'default'; "
             "re-read on SIGHUP",

@@ -122,22 +122,9 @@ TEST_F(ServerProcess, ServesLogsReloadsDrainsAndNeverLogsASecret) {
 
   // Stalled scrapers hold connections; concurrent scrapes are still answered
   // at once (the endpoint used to serve one connection at a time, 2 s each).
-  {
-    const animate::testing::StuckClients stuck(status_port_, 20, 5);
-    std::vector<std::thread> scrapers;
-    std::atomic<int> answered{0};
-    for (int i = 0; i < 4; ++i) {
-      scrapers.emplace_back([&] {
-        const auto reply = http_request(status_port_, "/metrics", "GET", 30s);
-        if (reply.status == 200 && reply.elapsed < 10s &&
-            reply.body.find("animate_jobs_pending") != std::string::npos) {
-          ++answered;
-        }
-      });
-    }
-    for (auto& scraper : scrapers) scraper.join();
-    EXPECT_EQ(answered.load(), 4);
-  }
+  EXPECT_EQ(
+      animate::testing::scrapes_answered_while_clients_stall(status_port_, "animate_jobs_pending"),
+      4);
 
   EXPECT_EQ(list_jobs(kAliceKey, "req-42"), grpc::StatusCode::OK);
   EXPECT_EQ(list_jobs(kWrongKey), grpc::StatusCode::UNAUTHENTICATED);

@@ -5,7 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
+#include <thread>
 
 namespace animate::testing {
 namespace {
@@ -80,6 +82,23 @@ StuckClients::StuckClients(int port, int half_requests, int unread_responses,
 
 StuckClients::~StuckClients() {
   for (const int fd : fds_) ::close(fd);
+}
+
+int scrapes_answered_while_clients_stall(int port, const std::string& must_contain, int scrapers) {
+  const StuckClients stuck(port, 20, 5);
+  std::vector<std::thread> threads;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < scrapers; ++i) {
+    threads.emplace_back([&] {
+      const HttpReply reply = http_request(port, "/metrics", "GET", std::chrono::seconds(30));
+      if (reply.status == 200 && reply.elapsed < std::chrono::seconds(10) &&
+          reply.body.find(must_contain) != std::string::npos) {
+        ++answered;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  return answered;
 }
 
 int free_loopback_port() {

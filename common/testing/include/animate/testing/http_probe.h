@@ -36,6 +36,14 @@ class StuckClients {
   std::vector<int> fds_;
 };
 
+// The scenario both binaries' process tests run on their status endpoint:
+// while 20 clients hold half-sent requests and 5 never read their responses,
+// `scrapers` concurrent GET /metrics are made; returns how many were answered
+// 200, within 10 s, with `must_contain` in the body. An endpoint that serves
+// one connection at a time answers none of them in time.
+int scrapes_answered_while_clients_stall(int port, const std::string& must_contain,
+                                         int scrapers = 4);
+
 // A loopback port nobody listens on right now.
 int free_loopback_port();
 

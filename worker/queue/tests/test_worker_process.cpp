@@ -1,0 +1,155 @@
+// The animate-worker binary itself: starts against a private redis-server
+// that needs a password (given by environment variable), reports NOT_SERVING
+// until warmed up, runs a queued job to SUCCEEDED, answers concurrent scrapes
+// while stalled clients hold connections, survives SIGHUP, exits 0 on SIGTERM
+// after draining; every log line is JSON and none holds the password.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "animate/common/sha256.h"
+#include "animate/jobs/asset_store.h"
+#include "animate/jobs/blob_store.h"
+#include "animate/jobs/connection_pool.h"
+#include "animate/jobs/job_queue.h"
+#include "animate/testing/child_process.h"
+#include "animate/testing/http_probe.h"
+#include "endpoint_clients.h"
+#include "redis_server.h"
+#include "test_support.h"
+
+namespace animate::worker {
+namespace {
+
+using namespace std::chrono_literals;
+using animate::testing::ChildProcess;
+using animate::testing::eventually;
+using animate::testing::http_request;
+
+constexpr const char* kRedisPassword = "worker-redis-pw-5e2a9c71";
+
+TEST(WorkerProcess, ServesJobsHealthAndMetricsAndStopsOnSigterm) {
+  jobs::testing::RedisServer redis(kRedisPassword);
+  jobs::RedisOptions options = jobs::RedisOptions::from_url(redis.url());
+  const auto pool = jobs::ConnectionPool::create(options);
+  jobs::JobQueue queue(pool, jobs::QueueConfig{});
+  jobs::BlobStore blobs(pool, jobs::QueueConfig{});
+  jobs::AssetStore assets(blobs);
+
+  testing::TempDir dir;
+  const auto files = testing::write_samples(dir.path() / "inputs", 64, 9, 8);
+  auto upload = [&](jobs::AssetKind kind, const std::filesystem::path& path) {
+    const std::string bytes = testing::read_file(path);
+    jobs::AssetInfo info;
+    info.kind = kind;
+    info.sha256 = common::sha256_hex(bytes);
+    info.size_bytes = bytes.size();
+    return assets.put(info, bytes).asset.asset_id;
+  };
+  jobs::NewJob job;
+  job.params.reference_image_asset_id =
+      upload(jobs::AssetKind::kReferenceImage, files.reference_image);
+  job.params.pose_video_asset_id = upload(jobs::AssetKind::kPoseVideo, files.pose_video);
+  job.params.width = 32;
+  job.params.height = 32;
+  job.params.frame_count = 5;
+  job.params.steps = 2;
+  const std::string job_id = queue.enqueue(job).job.id;
+
+  const int health_port = animate::testing::free_loopback_port();
+  const int metrics_port = animate::testing::free_loopback_port();
+  const std::string log = (dir.path() / "worker.log").string();
+  ChildProcess worker(
+      {ANIMATE_WORKER_BINARY, "--model-root", testing::tiny_model_root().string(),
+       "--health-listen", "127.0.0.1:" + std::to_string(health_port), "--metrics-listen",
+       "127.0.0.1:" + std::to_string(metrics_port), "--threads", "2", "--device", "cpu",
+       "--drain-seconds", "5", "--x264-preset", "ultrafast"},
+      log, {{"ANIMATE_REDIS_URL", redis.url()}, {"ANIMATE_LOG_LEVEL", "debug"}});
+  ASSERT_TRUE(worker.started());
+
+  const bool succeeded =
+      eventually([&] { return queue.get(job_id).state == jobs::JobState::kSucceeded; }, 60s);
+  ASSERT_TRUE(succeeded) << "job state " << jobs::to_string(queue.get(job_id).state) << "\n"
+                         << testing::read_file(log);
+  EXPECT_EQ(queue.get(job_id).result->frame_count, 5U);
+  EXPECT_EQ(testing::health_status(health_port), 1);
+  EXPECT_EQ(http_request(metrics_port, "/readyz").status, 200);
+  EXPECT_EQ(http_request(metrics_port, "/healthz").status, 200);
+  const std::string metrics = http_request(metrics_port, "/metrics").body;
+  EXPECT_NE(metrics.find("animate_worker_ready 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("animate_jobs_finished_total{state=\"succeeded\"} 1"), std::string::npos)
+      << metrics;
+  EXPECT_EQ(metrics.find("animate_model_load_seconds 0\n"), std::string::npos) << metrics;
+
+  // Stalled scrapers hold connections; concurrent scrapes are answered at
+  // once (the endpoint used to serve one connection at a time, 5 s each).
+  EXPECT_EQ(animate::testing::scrapes_answered_while_clients_stall(metrics_port,
+                                                                   "animate_worker_ready 1"),
+            4);
+
+  // SIGHUP used to end the worker (no handler); now it is logged and ignored.
+  worker.signal(SIGHUP);
+  EXPECT_TRUE(eventually(
+      [&] {
+        return testing::read_file(log).find("SIGHUP: nothing to reload") != std::string::npos;
+      },
+      10s));
+  EXPECT_TRUE(worker.running());
+  EXPECT_EQ(http_request(metrics_port, "/readyz").status, 200);
+
+  worker.signal(SIGTERM);
+  EXPECT_EQ(worker.wait_exit(30s), 0) << testing::read_file(log);
+  const std::string output = testing::read_file(log);
+  EXPECT_EQ(output.find(kRedisPassword), std::string::npos) << "the Redis password was logged";
+  bool saw_claim = false, saw_finish = false, saw_drain = false, saw_stop = false;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    // FFmpeg's own messages do not go through the logger; everything else does.
+    if (!nlohmann::json::accept(line)) {
+      ADD_FAILURE() << "not a JSON line: " << line;
+      continue;
+    }
+    const auto event = nlohmann::json::parse(line);
+    EXPECT_EQ(event["component"], "worker");
+    const bool about_job = event.value("job_id", "") == job_id;
+    saw_claim = saw_claim || (about_job && event["message"] == "claimed" &&
+                              event["tenant"] == "default" && event["attempt"] == 1);
+    saw_finish = saw_finish ||
+                 (about_job && event["message"] == "finished" && event["outcome"] == "succeeded");
+    saw_drain = saw_drain || event["message"] == "draining";
+    saw_stop = saw_stop || event["message"] == "stopped";
+  }
+  EXPECT_TRUE(saw_claim && saw_finish && saw_drain && saw_stop) << output;
+}
+
+TEST(WorkerProcess, BadFlagsAndVariablesAreNamed) {
+  testing::TempDir dir;
+  const std::string log = (dir.path() / "worker.log").string();
+  ChildProcess flag({ANIMATE_WORKER_BINARY, "--lease-seconds", "soon"}, log);
+  EXPECT_EQ(flag.wait_exit(30s), 2);
+  EXPECT_NE(testing::read_file(log).find(
+                "animate-worker: --lease-seconds: expected a whole number from 1 to 1000000000, "
+                "got 'soon'"),
+            std::string::npos)
+      << testing::read_file(log);
+  ChildProcess env({ANIMATE_WORKER_BINARY}, log, {{"ANIMATE_DRAIN_SECONDS", "-1"}});
+  EXPECT_EQ(env.wait_exit(30s), 2);
+  EXPECT_NE(testing::read_file(log).find("ANIMATE_DRAIN_SECONDS (--drain-seconds)"),
+            std::string::npos)
+      << testing::read_file(log);
+  ChildProcess help({ANIMATE_WORKER_BINARY, "--help"}, log);
+  EXPECT_EQ(help.wait_exit(30s), 0);
+  EXPECT_NE(testing::read_file(log).find("--unianimate VALUE  (env ANIMATE_UNIANIMATE_CKPT)"),
+            std::string::npos)
+      << testing::read_file(log);
+}
+
+}  // namespace
+}  // namespace animate::worker
