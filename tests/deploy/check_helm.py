@@ -200,8 +200,9 @@ def check_server(r, ck, contract, scen, where):
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         p = c.get(probe, {})
         if scen["tls"]:
-            ck.check(p.get("tcpSocket", {}).get("port") == 50051,
-                     f"{where}: server {probe} with TLS must be a TCP check of 50051 (gRPC probes are plaintext)")
+            want = "/healthz" if probe == "livenessProbe" else "/readyz"
+            ck.check(p.get("httpGet", {}).get("port") == 9090 and p["httpGet"].get("path") == want,
+                     f"{where}: server {probe} with TLS must GET {want} on 9090 (gRPC probes are plaintext)")
         else:
             ck.check(p.get("grpc", {}).get("port") == 50051, f"{where}: server {probe} is not a gRPC probe on 50051")
     ck.check("preStop" in c.get("lifecycle", {}), f"{where}: server has no preStop (endpoint removal before SIGTERM)")

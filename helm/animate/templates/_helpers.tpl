@@ -148,9 +148,11 @@ grpc:
 {{- end }}
 {{- end }}
 
-{{/* The same timing with a TCP check (the server with TLS: gRPC probes speak plaintext only). */}}
-{{- define "animate.tcpProbe" -}}
-tcpSocket:
+{{/* The same timing as an HTTP GET of the status endpoint (/healthz, /readyz): the
+server with TLS, whose gRPC port Kubernetes' plaintext gRPC probes cannot reach. */}}
+{{- define "animate.httpProbe" -}}
+httpGet:
+  path: {{ .path }}
   port: {{ .port }}
 {{- with (omit .probe "service") }}
 {{ toYaml . }}
