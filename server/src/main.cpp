@@ -8,6 +8,7 @@
 
 #include "animate/runtime/graceful_stop.h"
 #include "animate/runtime/process_signals.h"
+#include "animate/runtime/service_flags.h"
 #include "media/ffmpeg_log.h"
 #include "server_app.h"
 #include "server_config.h"
@@ -15,17 +16,15 @@
 int main(int argc, char** argv) {
   using namespace animate;
   server::ParsedCommandLine parsed;
-  try {
-    parsed = server::parse_command_line(std::vector<std::string>(argv + 1, argv + argc),
-                                        runtime::process_environment());
-  } catch (const runtime::FlagError& error) {
-    std::cerr << "animate-server: " << error.what() << "\n";
-    return 2;
-  }
-  if (parsed.help) {
-    std::cout << server::help_text();
-    return 0;
-  }
+  const auto exit_code = runtime::read_command_line(
+      "animate-server",
+      [&] {
+        parsed = server::parse_command_line(std::vector<std::string>(argv + 1, argv + argc),
+                                            runtime::process_environment());
+        return !parsed.help;
+      },
+      server::help_text);
+  if (exit_code) return *exit_code;
 
   try {
     runtime::ProcessSignals signals;

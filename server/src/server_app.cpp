@@ -65,10 +65,10 @@ ServiceOptions service_options(const ServerConfig& config, const jobs::QueueConf
 
 ServerApp::ServerApp(const ServerConfig& config)
     : config_(config),
-      logger_("server", runtime::logger_options(config.log_level, config.log_format)),
+      logger_("server", runtime::logger_options(config.log)),
       auth_(config.api_keys_file) {
-  jobs::RedisOptions redis = jobs::RedisOptions::from_url(config_.redis_url);
-  redis.key_prefix = config_.redis_prefix;
+  jobs::RedisOptions redis = jobs::RedisOptions::from_url(config_.redis.url);
+  redis.key_prefix = config_.redis.prefix;
   logger_.add_secret(redis.password);
   maintenance_tick_ = std::chrono::steady_clock::now().time_since_epoch().count();
   if (!config_.metrics_listen.empty()) {
@@ -118,7 +118,7 @@ ServerApp::ServerApp(const ServerConfig& config)
                            {"metrics_port", metrics_port()},
                            {"tls", config_.tls_cert.empty() ? "off" : "on"},
                            {"auth", auth_.enabled() ? "api-keys" : "off"},
-                           {"redis_prefix", config_.redis_prefix}});
+                           {"redis_prefix", config_.redis.prefix}});
 }
 
 ServerApp::~ServerApp() {

@@ -2,8 +2,6 @@
 
 #include <limits>
 
-#include "animate/runtime/service_flags.h"
-
 namespace animate::server {
 namespace {
 
@@ -19,8 +17,8 @@ runtime::FlagSet flags_of(ServerConfig& config) {
   flags.text("listen", "gRPC listen address (host:port)", config.listen)
       .text("metrics-listen", "/metrics, /healthz, /readyz HTTP address (empty = off)",
             config.metrics_listen);
-  runtime::add_redis_flags(flags, config.redis_url, config.redis_prefix);
-  runtime::add_logging_flags(flags, config.log_level, config.log_format)
+  runtime::add_redis_flags(flags, config.redis);
+  runtime::add_logging_flags(flags, config.log)
       .text("api-keys-file",
             "file of 'key tenant' lines (# comments); unset = no auth, tenant 'default'; "
             "re-read on SIGHUP",

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "animate/runtime/flag_set.h"
+#include "animate/runtime/service_flags.h"
 
 namespace animate::server {
 
@@ -16,10 +17,8 @@ struct ServerConfig {
   std::string listen = "0.0.0.0:50051";
   // Empty = no metrics endpoint.
   std::string metrics_listen = "0.0.0.0:9090";
-  std::string redis_url = "redis://127.0.0.1:6379/0";
-  std::string redis_prefix = "animate:";
-  std::string log_level = "info";
-  std::string log_format = "auto";
+  runtime::RedisSettings redis;
+  runtime::LogSettings log;
   // Empty = no authentication, every caller is the tenant "default".
   std::string api_keys_file;
   // Both or neither; empty = plaintext.

@@ -63,10 +63,10 @@ ServerConfig ServerTest::base_config() const {
   ServerConfig config;
   config.listen = "127.0.0.1:0";
   config.metrics_listen = "127.0.0.1:0";
-  config.redis_url = redis_->url();
+  config.redis.url = redis_->url();
   config.max_upload_bytes = 1 << 20;
   config.shutdown_grace = std::chrono::seconds(2);
-  config.log_level = "warning";
+  config.log.level = "warning";
   return config;
 }
 
@@ -76,7 +76,7 @@ void ServerTest::start(ServerConfig config, const std::string& keys) {
   app_.reset();
   config.listen = "127.0.0.1:0";
   config.metrics_listen = "127.0.0.1:0";
-  config.redis_url = redis_->url();
+  config.redis.url = redis_->url();
   if (!keys.empty()) {
     keys_path_ = (std::filesystem::temp_directory_path() /
                   ("animate-server-keys-" + std::to_string(::getpid()) + ".txt"))
@@ -89,8 +89,8 @@ void ServerTest::start(ServerConfig config, const std::string& keys) {
                                  grpc::InsecureChannelCredentials());
   stub_ = v1::AnimateService::NewStub(channel_);
 
-  jobs::RedisOptions options = jobs::RedisOptions::from_url(config.redis_url);
-  options.key_prefix = config.redis_prefix;
+  jobs::RedisOptions options = jobs::RedisOptions::from_url(config.redis.url);
+  options.key_prefix = config.redis.prefix;
   pool_ = jobs::ConnectionPool::create(options);
   jobs::QueueConfig queue;
   queue.retention = config.retention;

@@ -22,7 +22,7 @@ TEST(ServerConfig, DefaultsEnvironmentAndFlags) {
   const auto defaults = parse_command_line({}, env_of({})).config;
   EXPECT_EQ(defaults.listen, "0.0.0.0:50051");
   EXPECT_EQ(defaults.metrics_listen, "0.0.0.0:9090");
-  EXPECT_EQ(defaults.redis_url, "redis://127.0.0.1:6379/0");
+  EXPECT_EQ(defaults.redis.url, "redis://127.0.0.1:6379/0");
 
   const auto parsed =
       parse_command_line(

@@ -299,8 +299,8 @@ TEST_F(ServerTest, FullQueueIsResourceExhaustedWithRetryHint) {
 TEST_F(ServerTest, TenantsAreIsolated) {
   ServerConfig config = base_config();
   config.max_queued_per_tenant = 1;
-  config.log_level = "info";
-  config.log_format = "text";
+  config.log.level = "info";
+  config.log.format = "text";
   ::testing::internal::CaptureStderr();
   start(config, "# two tenants\nkey-alice alice\nkey-bob bob\n");
 

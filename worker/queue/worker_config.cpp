@@ -1,7 +1,5 @@
 #include "worker/queue/worker_config.h"
 
-#include "animate/runtime/service_flags.h"
-
 namespace animate::worker {
 namespace {
 
@@ -31,8 +29,8 @@ runtime::FlagSet flags_of(WorkerConfig& config, std::string& model_root, std::st
                0, kMaxThreads)
       .text("health-listen", "gRPC health service address", config.health_listen)
       .text("metrics-listen", "/metrics, /healthz, /readyz HTTP address", config.metrics_listen);
-  runtime::add_redis_flags(flags, config.redis_url, config.redis_prefix);
-  runtime::add_logging_flags(flags, config.log_level, config.log_format)
+  runtime::add_redis_flags(flags, config.redis);
+  runtime::add_logging_flags(flags, config.log)
       .seconds("lease-seconds", "job lease; a worker silent this long loses its job", config.lease)
       .seconds("drain-seconds",
                "on SIGTERM/SIGINT: time the running job gets before it is handed back",

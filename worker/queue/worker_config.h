@@ -7,18 +7,17 @@
 #include <vector>
 
 #include "animate/runtime/flag_set.h"
+#include "animate/runtime/service_flags.h"
 #include "worker/runner/model_location.h"
 
 namespace animate::worker {
 
 struct WorkerConfig {
   ModelLocation model;
-  std::string redis_url = "redis://127.0.0.1:6379/0";
-  std::string redis_prefix = "animate:";
+  runtime::RedisSettings redis;
   std::string health_listen = "0.0.0.0:50052";
   std::string metrics_listen = "0.0.0.0:9091";
-  std::string log_level = "info";
-  std::string log_format = "auto";
+  runtime::LogSettings log;
   std::string worker_id;  // empty = <hostname>-<pid>
   std::chrono::seconds lease{60};
   std::chrono::seconds drain{300};

@@ -20,6 +20,7 @@
 #include "animate/runtime/graceful_stop.h"
 #include "animate/runtime/logger.h"
 #include "animate/runtime/process_signals.h"
+#include "animate/runtime/service_flags.h"
 #include "animate/runtime/status_endpoint.h"
 #include "media/ffmpeg_log.h"
 #include "model/device/build_info.h"
@@ -45,8 +46,8 @@ int run(const worker::WorkerConfig& config, runtime::ProcessSignals& signals,
         const runtime::Logger& logger) {
   const auto start = std::chrono::steady_clock::now();
 
-  jobs::RedisOptions redis = jobs::RedisOptions::from_url(config.redis_url);
-  redis.key_prefix = config.redis_prefix;
+  jobs::RedisOptions redis = jobs::RedisOptions::from_url(config.redis.url);
+  redis.key_prefix = config.redis.prefix;
 
   worker::WorkerMetrics metrics;
   worker::WorkerStatus status(metrics, worker::NvmlCollector::open());
@@ -137,20 +138,18 @@ int run(const worker::WorkerConfig& config, runtime::ProcessSignals& signals,
 
 int main(int argc, char** argv) {
   worker::WorkerConfig config;
-  try {
-    config = worker::parse_worker_config(std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const runtime::FlagError& error) {
-    std::cerr << "animate-worker: " << error.what() << "\n";
-    return 2;
-  }
-  if (config.help) {
-    std::cout << worker::worker_usage();
-    return 0;
-  }
-  runtime::Logger logger("worker", runtime::logger_options(config.log_level, config.log_format));
+  const auto exit_code = runtime::read_command_line(
+      "animate-worker",
+      [&] {
+        config = worker::parse_worker_config(std::vector<std::string>(argv + 1, argv + argc));
+        return !config.help;
+      },
+      worker::worker_usage);
+  if (exit_code) return *exit_code;
+  runtime::Logger logger("worker", runtime::logger_options(config.log));
   try {
     runtime::ProcessSignals signals;
-    logger.add_secret(jobs::RedisOptions::from_url(config.redis_url).password);
+    logger.add_secret(jobs::RedisOptions::from_url(config.redis.url).password);
     media::set_ffmpeg_log_level(media::FfmpegLogLevel::kError);
     media::set_ffmpeg_log_sink([logger](media::FfmpegLogLevel, std::string_view line) {
       logger.warning(line, {{"source", "ffmpeg"}});

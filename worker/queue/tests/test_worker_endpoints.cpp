@@ -96,19 +96,19 @@ TEST(WorkerConfig, DefaultsEnvironmentAndFlagsWin) {
     return it->second;
   };
   const WorkerConfig defaults = parse_worker_config({}, lookup);
-  EXPECT_EQ(defaults.redis_url, "redis://127.0.0.1:6379/0");
+  EXPECT_EQ(defaults.redis.url, "redis://127.0.0.1:6379/0");
   EXPECT_EQ(defaults.health_listen, "0.0.0.0:50052");
   EXPECT_EQ(defaults.metrics_listen, "0.0.0.0:9091");
   EXPECT_EQ(defaults.lease.count(), 60);
   EXPECT_EQ(defaults.drain.count(), 300);
-  EXPECT_EQ(defaults.redis_prefix, "animate:");
+  EXPECT_EQ(defaults.redis.prefix, "animate:");
 
   env["ANIMATE_REDIS_URL"] = "redis://redis:6380/1";
   env["ANIMATE_DRAIN_SECONDS"] = "30";
   env["ANIMATE_WEIGHTS"] = "/models/wan";
   env["ANIMATE_UNIANIMATE_CKPT"] = "/models/ua.ckpt";
   const WorkerConfig from_env = parse_worker_config({"--drain-seconds", "5"}, lookup);
-  EXPECT_EQ(from_env.redis_url, "redis://redis:6380/1");
+  EXPECT_EQ(from_env.redis.url, "redis://redis:6380/1");
   EXPECT_EQ(from_env.drain.count(), 5);  // the flag wins
   EXPECT_EQ(from_env.model.weights, "/models/wan");
   EXPECT_EQ(from_env.model.unianimate, "/models/ua.ckpt");

@@ -29,9 +29,8 @@ namespace animate::worker {
 namespace {
 
 using namespace std::chrono_literals;
-using animate::testing::ChildProcess;
-using animate::testing::eventually;
-using animate::testing::http_request;
+// common/'s helpers for driving binaries (this namespace has its own `testing`).
+namespace process = animate::testing;
 
 constexpr const char* kRedisPassword = "worker-redis-pw-5e2a9c71";
 
@@ -63,10 +62,10 @@ TEST(WorkerProcess, ServesJobsHealthAndMetricsAndStopsOnSigterm) {
   job.params.steps = 2;
   const std::string job_id = queue.enqueue(job).job.id;
 
-  const int health_port = animate::testing::free_loopback_port();
-  const int metrics_port = animate::testing::free_loopback_port();
+  const int health_port = process::free_loopback_port();
+  const int metrics_port = process::free_loopback_port();
   const std::string log = (dir.path() / "worker.log").string();
-  ChildProcess worker(
+  process::ChildProcess worker(
       {ANIMATE_WORKER_BINARY, "--model-root", testing::tiny_model_root().string(),
        "--health-listen", "127.0.0.1:" + std::to_string(health_port), "--metrics-listen",
        "127.0.0.1:" + std::to_string(metrics_port), "--threads", "2", "--device", "cpu",
@@ -74,15 +73,15 @@ TEST(WorkerProcess, ServesJobsHealthAndMetricsAndStopsOnSigterm) {
       log, {{"ANIMATE_REDIS_URL", redis.url()}, {"ANIMATE_LOG_LEVEL", "debug"}});
   ASSERT_TRUE(worker.started());
 
-  const bool succeeded =
-      eventually([&] { return queue.get(job_id).state == jobs::JobState::kSucceeded; }, 60s);
+  const bool succeeded = process::eventually(
+      [&] { return queue.get(job_id).state == jobs::JobState::kSucceeded; }, 60s);
   ASSERT_TRUE(succeeded) << "job state " << jobs::to_string(queue.get(job_id).state) << "\n"
                          << testing::read_file(log);
   EXPECT_EQ(queue.get(job_id).result->frame_count, 5U);
   EXPECT_EQ(testing::health_status(health_port), 1);
-  EXPECT_EQ(http_request(metrics_port, "/readyz").status, 200);
-  EXPECT_EQ(http_request(metrics_port, "/healthz").status, 200);
-  const std::string metrics = http_request(metrics_port, "/metrics").body;
+  EXPECT_EQ(process::http_request(metrics_port, "/readyz").status, 200);
+  EXPECT_EQ(process::http_request(metrics_port, "/healthz").status, 200);
+  const std::string metrics = process::http_request(metrics_port, "/metrics").body;
   EXPECT_NE(metrics.find("animate_worker_ready 1"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("animate_jobs_finished_total{state=\"succeeded\"} 1"), std::string::npos)
       << metrics;
@@ -90,19 +89,18 @@ TEST(WorkerProcess, ServesJobsHealthAndMetricsAndStopsOnSigterm) {
 
   // Stalled scrapers hold connections; concurrent scrapes are answered at
   // once (the endpoint used to serve one connection at a time, 5 s each).
-  EXPECT_EQ(animate::testing::scrapes_answered_while_clients_stall(metrics_port,
-                                                                   "animate_worker_ready 1"),
+  EXPECT_EQ(process::scrapes_answered_while_clients_stall(metrics_port, "animate_worker_ready 1"),
             4);
 
   // SIGHUP used to end the worker (no handler); now it is logged and ignored.
   worker.signal(SIGHUP);
-  EXPECT_TRUE(eventually(
+  EXPECT_TRUE(process::eventually(
       [&] {
         return testing::read_file(log).find("SIGHUP: nothing to reload") != std::string::npos;
       },
       10s));
   EXPECT_TRUE(worker.running());
-  EXPECT_EQ(http_request(metrics_port, "/readyz").status, 200);
+  EXPECT_EQ(process::http_request(metrics_port, "/readyz").status, 200);
 
   worker.signal(SIGTERM);
   EXPECT_EQ(worker.wait_exit(30s), 0) << testing::read_file(log);
@@ -132,19 +130,19 @@ TEST(WorkerProcess, ServesJobsHealthAndMetricsAndStopsOnSigterm) {
 TEST(WorkerProcess, BadFlagsAndVariablesAreNamed) {
   testing::TempDir dir;
   const std::string log = (dir.path() / "worker.log").string();
-  ChildProcess flag({ANIMATE_WORKER_BINARY, "--lease-seconds", "soon"}, log);
+  process::ChildProcess flag({ANIMATE_WORKER_BINARY, "--lease-seconds", "soon"}, log);
   EXPECT_EQ(flag.wait_exit(30s), 2);
   EXPECT_NE(testing::read_file(log).find(
                 "animate-worker: --lease-seconds: expected a whole number from 1 to 1000000000, "
                 "got 'soon'"),
             std::string::npos)
       << testing::read_file(log);
-  ChildProcess env({ANIMATE_WORKER_BINARY}, log, {{"ANIMATE_DRAIN_SECONDS", "-1"}});
+  process::ChildProcess env({ANIMATE_WORKER_BINARY}, log, {{"ANIMATE_DRAIN_SECONDS", "-1"}});
   EXPECT_EQ(env.wait_exit(30s), 2);
   EXPECT_NE(testing::read_file(log).find("ANIMATE_DRAIN_SECONDS (--drain-seconds)"),
             std::string::npos)
       << testing::read_file(log);
-  ChildProcess help({ANIMATE_WORKER_BINARY, "--help"}, log);
+  process::ChildProcess help({ANIMATE_WORKER_BINARY, "--help"}, log);
   EXPECT_EQ(help.wait_exit(30s), 0);
   EXPECT_NE(testing::read_file(log).find("--unianimate VALUE  (env ANIMATE_UNIANIMATE_CKPT)"),
             std::string::npos)
