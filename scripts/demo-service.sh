@@ -74,9 +74,14 @@ pids[redis]=$!
 for _ in $(seq 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 redis_url=redis://127.0.0.1:$redis_port/0
 
+# The server requires API keys (docs/service-contract.md): one random key for
+# the tenant "demo", which the CLI sends (ANIMATE_API_KEY).
+api_key=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')
+(umask 077 && echo "$api_key demo" >"$work/api-keys.txt")
+export ANIMATE_API_KEY=$api_key
 grpc_port=$(port)
 "$server_bin" --listen "127.0.0.1:$grpc_port" --metrics-listen "127.0.0.1:$(port)" \
-  --redis-url "$redis_url" >"$work/server.log" 2>&1 &
+  --redis-url "$redis_url" --api-keys-file "$work/api-keys.txt" >"$work/server.log" 2>&1 &
 pids[server]=$!
 wait_healthy "127.0.0.1:$grpc_port" animate-server 30
 

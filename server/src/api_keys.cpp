@@ -4,9 +4,35 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "animate/common/sha256.h"
 #include "animate/jobs/ids.h"
 
 namespace animate::server {
+namespace {
+
+// Raw 32-byte digest (from the hex form the shared SHA-256 gives).
+std::string key_digest(std::string_view key) {
+  const std::string hex = common::sha256_hex(key);
+  std::string raw(hex.size() / 2, '\0');
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    raw[i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  }
+  return raw;
+}
+
+}  // namespace
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char difference = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    difference |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  // Through a volatile read so the compiler cannot turn the loop into an
+  // early-exit comparison.
+  volatile unsigned char result = difference;
+  return result == 0;
+}
 
 ApiKeys ApiKeys::parse(std::istream& in, const std::string& source) {
   ApiKeys keys;
@@ -25,9 +51,13 @@ ApiKeys ApiKeys::parse(std::istream& in, const std::string& source) {
     if (!jobs::is_valid_tenant(tenant)) {
       throw std::runtime_error(where + ": tenant '" + tenant + "' is not [A-Za-z0-9._-]{1,64}");
     }
-    if (!keys.tenants_.emplace(key, tenant).second) {
-      throw std::runtime_error(where + ": duplicate key (first seen earlier in the file)");
+    std::string digest = key_digest(key);
+    for (const Entry& entry : keys.entries_) {
+      if (entry.digest == digest) {
+        throw std::runtime_error(where + ": duplicate key (first seen earlier in the file)");
+      }
     }
+    keys.entries_.push_back({std::move(digest), tenant});
   }
   return keys;
 }
@@ -39,9 +69,14 @@ ApiKeys ApiKeys::load_file(const std::string& path) {
 }
 
 std::optional<std::string> ApiKeys::tenant_for(const std::string& key) const {
-  const auto found = tenants_.find(key);
-  if (found == tenants_.end()) return std::nullopt;
-  return found->second;
+  const std::string digest = key_digest(key);
+  const Entry* match = nullptr;
+  for (const Entry& entry : entries_) {
+    // Every entry is compared; the branch depends only on the outcome.
+    if (constant_time_equal(entry.digest, digest)) match = &entry;
+  }
+  if (match == nullptr) return std::nullopt;
+  return match->tenant;
 }
 
 }  // namespace animate::server

@@ -1,12 +1,17 @@
 // API keys -> tenants, parsed from a file of "key tenant" lines ('#' starts a
 // comment, blank lines are ignored). Keys are secrets: no message of this
-// class ever contains one (errors name the file and the line number).
+// class ever contains one (errors name the file and the line number), and
+// only their SHA-256 digests are kept. A presented key is hashed and compared
+// with every stored digest in constant time, without stopping at a match, so
+// the time an answer takes says nothing about which bytes of a guess were
+// right or which entry matched.
 #pragma once
 
 #include <istream>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <string_view>
+#include <vector>
 
 namespace animate::server {
 
@@ -19,10 +24,17 @@ class ApiKeys {
   static ApiKeys load_file(const std::string& path);
 
   std::optional<std::string> tenant_for(const std::string& key) const;
-  std::size_t size() const { return tenants_.size(); }
+  std::size_t size() const { return entries_.size(); }
 
  private:
-  std::unordered_map<std::string, std::string> tenants_;
+  struct Entry {
+    std::string digest;  // SHA-256 of the key, raw 32 bytes
+    std::string tenant;
+  };
+  std::vector<Entry> entries_;
 };
+
+// Equal bytes, in time that depends only on the lengths.
+bool constant_time_equal(std::string_view a, std::string_view b);
 
 }  // namespace animate::server

@@ -63,13 +63,28 @@ ServiceOptions service_options(const ServerConfig& config, const jobs::QueueConf
 
 }  // namespace
 
+namespace {
+
+const ServerConfig& checked(const ServerConfig& config) {
+  check_server_config(config);
+  return config;
+}
+
+}  // namespace
+
 ServerApp::ServerApp(const ServerConfig& config)
-    : config_(config),
+    : config_(checked(config)),
       logger_("server", runtime::logger_options(config.log)),
       auth_(config.api_keys_file) {
   jobs::RedisOptions redis = jobs::RedisOptions::from_url(config_.redis.url);
   redis.key_prefix = config_.redis.prefix;
   logger_.add_secret(redis.password);
+  metrics_.set_auth_disabled(config_.insecure_no_auth);
+  if (config_.insecure_no_auth) {
+    logger_.warning(
+        "authentication is OFF (--insecure-no-auth): every caller is tenant 'default'; "
+        "give --api-keys-file outside development");
+  }
   maintenance_tick_ = std::chrono::steady_clock::now().time_since_epoch().count();
   if (!config_.metrics_listen.empty()) {
     status_ = std::make_unique<runtime::StatusEndpoint>(

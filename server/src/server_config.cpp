@@ -20,9 +20,12 @@ runtime::FlagSet flags_of(ServerConfig& config) {
   runtime::add_redis_flags(flags, config.redis);
   runtime::add_logging_flags(flags, config.log)
       .text("api-keys-file",
-            "file of 'key tenant' lines (# comments); unset = no auth, tenant 'default'; "
-            "re-read on SIGHUP",
+            "file of 'key tenant' lines (# comments), re-read on SIGHUP; required unless "
+            "--insecure-no-auth",
             config.api_keys_file)
+      .boolean("insecure-no-auth",
+               "serve every caller as tenant 'default' without API keys (development only)",
+               config.insecure_no_auth)
       .text("tls-cert", "PEM certificate chain (with --tls-key)", config.tls_cert)
       .text("tls-key", "PEM private key (with --tls-cert)", config.tls_key)
       .integer("max-upload-bytes", "largest accepted asset", config.max_upload_bytes, 1, kU64Max)
@@ -53,14 +56,26 @@ runtime::FlagSet flags_of(ServerConfig& config) {
 
 }  // namespace
 
+void check_server_config(const ServerConfig& config) {
+  if (config.tls_cert.empty() != config.tls_key.empty()) {
+    throw runtime::FlagError("--tls-cert and --tls-key must be given together");
+  }
+  if (config.api_keys_file.empty() && !config.insecure_no_auth) {
+    throw runtime::FlagError(
+        "--api-keys-file: required (a file of 'key tenant' lines); to serve every caller without "
+        "authentication as tenant 'default', pass --insecure-no-auth (development only)");
+  }
+  if (!config.api_keys_file.empty() && config.insecure_no_auth) {
+    throw runtime::FlagError("--api-keys-file and --insecure-no-auth exclude each other");
+  }
+}
+
 ParsedCommandLine parse_command_line(const std::vector<std::string>& args,
                                      const runtime::EnvLookup& env) {
   ParsedCommandLine parsed;
   parsed.help = !flags_of(parsed.config).parse(args, env);
   if (parsed.help) return parsed;
-  if (parsed.config.tls_cert.empty() != parsed.config.tls_key.empty()) {
-    throw runtime::FlagError("--tls-cert and --tls-key must be given together");
-  }
+  check_server_config(parsed.config);
   return parsed;
 }
 

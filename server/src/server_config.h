@@ -19,8 +19,12 @@ struct ServerConfig {
   std::string metrics_listen = "0.0.0.0:9090";
   runtime::RedisSettings redis;
   runtime::LogSettings log;
-  // Empty = no authentication, every caller is the tenant "default".
+  // Required unless insecure_no_auth: the server refuses to start without keys.
   std::string api_keys_file;
+  // No authentication, every caller is the tenant "default" (demos, tests,
+  // a trusted network in front). Logged as a warning at start and exported
+  // as animate_server_auth_disabled 1.
+  bool insecure_no_auth = false;
   // Both or neither; empty = plaintext.
   std::string tls_cert;
   std::string tls_key;
@@ -51,6 +55,10 @@ struct ParsedCommandLine {
 // runtime::FlagError naming the flag or variable.
 ParsedCommandLine parse_command_line(const std::vector<std::string>& args,
                                      const runtime::EnvLookup& env);
+
+// The rules between settings (TLS pair, keys or --insecure-no-auth); throws
+// runtime::FlagError naming the flags. parse_command_line and ServerApp call it.
+void check_server_config(const ServerConfig& config);
 
 // Every flag with its environment variable and default.
 std::string help_text();

@@ -26,7 +26,17 @@ ServerMetrics::ServerMetrics()
                         .Name("animate_jobs_pending")
                         .Help("Jobs waiting in the Redis queue (aggregate replicas with max)")
                         .Register(*registry_)
-                        .Add({})) {}
+                        .Add({})),
+      auth_disabled_(prometheus::BuildGauge()
+                         .Name("animate_server_auth_disabled")
+                         .Help("1 while the server runs with --insecure-no-auth (every caller is "
+                               "tenant 'default')")
+                         .Register(*registry_)
+                         .Add({})) {}
+
+void ServerMetrics::set_auth_disabled(bool disabled) {
+  auth_disabled_.Set(disabled ? 1.0 : 0.0);
+}
 
 void ServerMetrics::count_call(const std::string& method, const std::string& code) {
   grpc_calls_.Add({{"method", method}, {"code", code}}).Increment();

@@ -26,6 +26,8 @@ class ServerMetrics {
   // state: "succeeded", "failed", "cancelled".
   void job_finished(const std::string& state, std::uint64_t count = 1);
   void set_pending(std::uint64_t jobs);
+  // 1 while the server runs with --insecure-no-auth.
+  void set_auth_disabled(bool disabled);
 
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
@@ -36,6 +38,7 @@ class ServerMetrics {
   prometheus::Family<prometheus::Counter>& jobs_finished_;
   prometheus::Counter& jobs_created_;
   prometheus::Gauge& jobs_pending_;
+  prometheus::Gauge& auth_disabled_;
 };
 
 }  // namespace animate::server

@@ -67,6 +67,8 @@ ServerConfig ServerTest::base_config() const {
   config.max_upload_bytes = 1 << 20;
   config.shutdown_grace = std::chrono::seconds(2);
   config.log.level = "warning";
+  // Tests without a keys file run the way a developer would.
+  config.insecure_no_auth = true;
   return config;
 }
 
@@ -83,6 +85,7 @@ void ServerTest::start(ServerConfig config, const std::string& keys) {
                      .string();
     std::ofstream(keys_path_) << keys;
     config.api_keys_file = keys_path_;
+    config.insecure_no_auth = false;
   }
   app_ = std::make_unique<ServerApp>(config);
   channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->grpc_port()),

@@ -85,7 +85,7 @@ class ServerProcess : public ::testing::Test {
   grpc::StatusCode list_jobs(const std::string& key, const std::string& request_id = "") {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 10s);
-    context.AddMetadata("authorization", "Bearer " + key);
+    if (!key.empty()) context.AddMetadata("authorization", "Bearer " + key);
     if (!request_id.empty()) context.AddMetadata("x-request-id", request_id);
     v1::ListJobsResponse response;
     return stub_->ListJobs(&context, v1::ListJobsRequest(), &response).error_code();
@@ -119,6 +119,8 @@ class ServerProcess : public ::testing::Test {
 TEST_F(ServerProcess, ServesLogsReloadsDrainsAndNeverLogsASecret) {
   start();
   EXPECT_EQ(http_request(status_port_, "/healthz").status, 200);
+  EXPECT_NE(http_request(status_port_, "/metrics").body.find("animate_server_auth_disabled 0"),
+            std::string::npos);
 
   // Stalled scrapers hold connections; concurrent scrapes are still answered
   // at once (the endpoint used to serve one connection at a time, 2 s each).
@@ -183,6 +185,39 @@ TEST_F(ServerProcess, ASecondSigtermExitsWithoutWaitingForTheGrace) {
   EXPECT_LT(std::chrono::steady_clock::now() - before, 30s);
   EXPECT_NE(read_text_file(log_).find("second stop signal"), std::string::npos);
   context.TryCancel();
+}
+
+// Security by default: no keys file means no start, unless the operator says
+// --insecure-no-auth, which is then visible in the log and on /metrics.
+TEST_F(ServerProcess, AuthenticationIsRequiredUnlessExplicitlyDisabled) {
+  const std::string log = (dir_ / "noauth.log").string();
+  ChildProcess refused({ANIMATE_SERVER_BINARY, "--listen", "127.0.0.1:0", "--metrics-listen",
+                        "127.0.0.1:0", "--redis-url", redis_->url()},
+                       log);
+  EXPECT_EQ(refused.wait_exit(30s), 2);
+  EXPECT_NE(read_text_file(log).find("--api-keys-file: required"), std::string::npos)
+      << read_text_file(log);
+
+  ChildProcess open_server(
+      {ANIMATE_SERVER_BINARY, "--listen", "127.0.0.1:" + std::to_string(grpc_port_),
+       "--metrics-listen", "127.0.0.1:" + std::to_string(status_port_), "--redis-url",
+       redis_->url(), "--insecure-no-auth"},
+      log_);
+  ASSERT_TRUE(eventually([&] { return http_request(status_port_, "/readyz").status == 200; }, 20s))
+      << read_text_file(log_);
+  EXPECT_NE(http_request(status_port_, "/metrics").body.find("animate_server_auth_disabled 1"),
+            std::string::npos);
+  channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port_),
+                                 grpc::InsecureChannelCredentials());
+  stub_ = v1::AnimateService::NewStub(channel_);
+  EXPECT_EQ(list_jobs(""), grpc::StatusCode::OK) << "anyone is tenant 'default'";
+  bool warned = false;
+  for (const auto& event : log_events()) {
+    warned = warned || (event["level"] == "warning" &&
+                        event["message"].get<std::string>().find("authentication is OFF") !=
+                            std::string::npos);
+  }
+  EXPECT_TRUE(warned) << read_text_file(log_);
 }
 
 TEST_F(ServerProcess, BadFlagsAndVariablesAreNamed) {

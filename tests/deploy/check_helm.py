@@ -214,6 +214,9 @@ def check_server(r, ck, contract, scen, where):
     volumes = {v["name"]: v for v in spec.get("volumes", [])}
     keys_file = env_value(c, "ANIMATE_API_KEYS_FILE")
     ck.check(bool(keys_file) == scen["auth"], f"{where}: ANIMATE_API_KEYS_FILE set={bool(keys_file)}, want {scen['auth']}")
+    insecure = env_value(c, "ANIMATE_INSECURE_NO_AUTH") == "true"
+    ck.check(insecure == (not scen["auth"]),
+             f"{where}: ANIMATE_INSECURE_NO_AUTH set={insecure}, want {not scen['auth']} (the server needs keys or the flag)")
     if keys_file:
         m = mounts.get(os.path.dirname(keys_file))
         if ck.check(m is not None and m.get("readOnly"), f"{where}: API keys folder not mounted read-only"):

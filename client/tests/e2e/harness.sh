@@ -134,12 +134,15 @@ kill_process() {
 HEALTH_FLAGS=()
 healthy() { "$ANIMATE_CLI" "${HEALTH_FLAGS[@]}" health --addr "$1" >/dev/null 2>&1; }
 
-# start_server [extra server flags...]
+# start_server [extra server flags...]: without --api-keys-file among them the
+# server runs with --insecure-no-auth (every caller is tenant "default").
 start_server() {
   [[ -n $GRPC_PORT ]] || GRPC_PORT=$(free_port)
   [[ -n $METRICS_PORT ]] || METRICS_PORT=$(free_port)
+  local auth=(--insecure-no-auth)
+  [[ " $* " == *" --api-keys-file "* ]] && auth=()
   "$ANIMATE_SERVER_BIN" --listen "127.0.0.1:$GRPC_PORT" --metrics-listen "127.0.0.1:$METRICS_PORT" \
-    --redis-url "$REDIS_URL" "$@" >>"$E2E_DIR/server.log" 2>&1 &
+    --redis-url "$REDIS_URL" "${auth[@]}" "$@" >>"$E2E_DIR/server.log" 2>&1 &
   E2E_PIDS[server]=$!
   WAIT_PID=$! wait_for 30 "animate-server health on $GRPC_PORT" healthy "127.0.0.1:$GRPC_PORT"
   export ANIMATE_SERVER=127.0.0.1:$GRPC_PORT
