@@ -50,17 +50,19 @@ std::string find_redis_server() {
 
 }  // namespace
 
-RedisServer::RedisServer(std::string password)
+RedisServer::RedisServer(std::string password, int port)
     : binary_(find_redis_server()), password_(std::move(password)) {
   std::string pattern = (std::filesystem::temp_directory_path() / "animate-redis-XXXXXX").string();
   if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
-  port_ = free_loopback_port();
+  port_ = port > 0 ? port : free_loopback_port();
   for (int tries = 0;; ++tries) {
     start();
     if (wait_ready(10000)) return;
     stop(SIGKILL);
-    if (tries == 3) throw std::runtime_error("redis-server did not start; see " + dir_);
+    if (tries == 3 || port > 0) {
+      throw std::runtime_error("redis-server did not start; see " + dir_);
+    }
     port_ = free_loopback_port();
   }
 }
@@ -120,6 +122,14 @@ bool RedisServer::wait_ready(int timeout_ms) const {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+void RedisServer::pause() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void RedisServer::resume() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
 std::string RedisServer::url() const {

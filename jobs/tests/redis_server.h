@@ -12,8 +12,9 @@ namespace animate::jobs::testing {
 
 class RedisServer {
  public:
-  // password: non-empty = requirepass (clients must AUTH).
-  explicit RedisServer(std::string password = "");
+  // password: non-empty = requirepass (clients must AUTH). port: 0 = a free
+  // one; a given port is used as is (no retry elsewhere).
+  explicit RedisServer(std::string password = "", int port = 0);
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -22,6 +23,11 @@ class RedisServer {
   const std::string& dir() const { return dir_; }
   // redis://[:password@]127.0.0.1:port/0
   std::string url() const;
+
+  // SIGSTOP / SIGCONT: a Redis that accepts connections but answers nothing
+  // (what a stalled or failing-over Redis looks like to a client).
+  void pause();
+  void resume();
 
   // kill -9 (no shutdown, no final AOF rewrite), then start again on the
   // same port and directory: what a crash and a restart look like.

@@ -127,7 +127,10 @@ ServerApp::ServerApp(const ServerConfig& config)
   if (!server_ || grpc_port_ == 0) {
     throw std::runtime_error("cannot serve gRPC on " + config_.listen);
   }
-  set_serving(true);
+  // NOT_SERVING (and /readyz 503 "starting") until the maintenance loop has
+  // reached Redis once: a server that cannot queue jobs takes no calls.
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  server_->GetHealthCheckService()->SetServingStatus(kServiceName, false);
   maintenance_ = std::thread(&ServerApp::maintenance_loop, this);
   logger_.info("serving", {{"grpc_port", grpc_port_},
                            {"metrics_port", metrics_port()},

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "animate/testing/child_process.h"
+#include "animate/testing/grpc_health_probe.h"
 #include "animate/testing/http_probe.h"
 #include "animate/v1/animate_service.grpc.pb.h"
 #include "redis_server.h"
@@ -185,6 +186,32 @@ TEST_F(ServerProcess, ASecondSigtermExitsWithoutWaitingForTheGrace) {
   EXPECT_LT(std::chrono::steady_clock::now() - before, 30s);
   EXPECT_NE(read_text_file(log_).find("second stop signal"), std::string::npos);
   context.TryCancel();
+}
+
+// A server that cannot reach Redis cannot queue jobs: it reports NOT_SERVING
+// (gRPC health, /readyz) from its start until Redis answers, and SERVING once
+// it does. The Redis here accepts connections but answers nothing (stopped),
+// so every command waits for the client's timeout: the server used to report
+// SERVING for those seconds.
+TEST_F(ServerProcess, NotServingUntilRedisAnswers) {
+  redis_->pause();
+  ChildProcess server({ANIMATE_SERVER_BINARY, "--listen", "127.0.0.1:" + std::to_string(grpc_port_),
+                       "--metrics-listen", "127.0.0.1:" + std::to_string(status_port_),
+                       "--redis-url", redis_->url(), "--insecure-no-auth"},
+                      log_);
+  ASSERT_TRUE(
+      eventually([&] { return animate::testing::grpc_health_status(grpc_port_) != -1; }, 30s))
+      << read_text_file(log_);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(animate::testing::grpc_health_status(grpc_port_), 2);
+    EXPECT_EQ(http_request(status_port_, "/readyz").status, 503);
+    std::this_thread::sleep_for(200ms);
+  }
+  redis_->resume();
+  EXPECT_TRUE(
+      eventually([&] { return animate::testing::grpc_health_status(grpc_port_) == 1; }, 30s))
+      << read_text_file(log_);
+  EXPECT_EQ(http_request(status_port_, "/readyz").status, 200);
 }
 
 // Security by default: no keys file means no start, unless the operator says

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "animate/runtime/status_endpoint.h"
+#include "animate/testing/grpc_health_probe.h"
 #include "animate/testing/http_probe.h"
-#include "endpoint_clients.h"
 #include "worker/queue/health_server.h"
 #include "worker/queue/nvml_collector.h"
 #include "worker/queue/worker_config.h"
@@ -19,17 +19,17 @@
 namespace animate::worker {
 namespace {
 
+using animate::testing::grpc_health_status;
 using animate::testing::http_request;
-using testing::health_status;
 
 TEST(HealthServer, NotServingUntilReadyThenServingThenDraining) {
   HealthServer health("127.0.0.1:0");
   ASSERT_GT(health.port(), 0);
-  EXPECT_EQ(health_status(health.port()), 2);
+  EXPECT_EQ(grpc_health_status(health.port()), 2);
   health.set_serving(true);
-  EXPECT_EQ(health_status(health.port()), 1);
+  EXPECT_EQ(grpc_health_status(health.port()), 1);
   health.set_serving(false);
-  EXPECT_EQ(health_status(health.port()), 2);
+  EXPECT_EQ(grpc_health_status(health.port()), 2);
 }
 
 TEST(WorkerStatus, ServesTheContractSeriesAndNoInventedGpuSeries) {
@@ -46,12 +46,12 @@ TEST(WorkerStatus, ServesTheContractSeriesAndNoInventedGpuSeries) {
   auto readyz = http_request(server.port(), "/readyz");
   EXPECT_EQ(readyz.status, 503);
   EXPECT_EQ(readyz.body, "loading the pipeline\n");
-  EXPECT_EQ(health_status(health.port()), 2);
+  EXPECT_EQ(grpc_health_status(health.port()), 2);
   EXPECT_NE(http_request(server.port(), "/metrics").body.find("animate_worker_ready 0"),
             std::string::npos);
   status.set_ready(&health);
   EXPECT_EQ(http_request(server.port(), "/readyz").status, 200);
-  EXPECT_EQ(health_status(health.port()), 1);
+  EXPECT_EQ(grpc_health_status(health.port()), 1);
   EXPECT_EQ(http_request(server.port(), "/healthz").status, 200);
 
   const auto scrape = http_request(server.port(), "/metrics");
@@ -83,7 +83,7 @@ TEST(WorkerStatus, ServesTheContractSeriesAndNoInventedGpuSeries) {
   readyz = http_request(server.port(), "/readyz");
   EXPECT_EQ(readyz.status, 503);
   EXPECT_EQ(readyz.body, "draining\n");
-  EXPECT_EQ(health_status(health.port()), 2);
+  EXPECT_EQ(grpc_health_status(health.port()), 2);
   EXPECT_NE(http_request(server.port(), "/metrics").body.find("animate_worker_ready 0"),
             std::string::npos);
 }

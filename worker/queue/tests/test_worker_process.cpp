@@ -20,8 +20,8 @@
 #include "animate/jobs/connection_pool.h"
 #include "animate/jobs/job_queue.h"
 #include "animate/testing/child_process.h"
+#include "animate/testing/grpc_health_probe.h"
 #include "animate/testing/http_probe.h"
-#include "endpoint_clients.h"
 #include "redis_server.h"
 #include "test_support.h"
 
@@ -78,7 +78,7 @@ TEST(WorkerProcess, ServesJobsHealthAndMetricsAndStopsOnSigterm) {
   ASSERT_TRUE(succeeded) << "job state " << jobs::to_string(queue.get(job_id).state) << "\n"
                          << testing::read_file(log);
   EXPECT_EQ(queue.get(job_id).result->frame_count, 5U);
-  EXPECT_EQ(testing::health_status(health_port), 1);
+  EXPECT_EQ(process::grpc_health_status(health_port), 1);
   EXPECT_EQ(process::http_request(metrics_port, "/readyz").status, 200);
   EXPECT_EQ(process::http_request(metrics_port, "/healthz").status, 200);
   const std::string metrics = process::http_request(metrics_port, "/metrics").body;

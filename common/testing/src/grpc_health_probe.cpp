@@ -1,4 +1,4 @@
-#include "endpoint_clients.h"
+#include "animate/testing/grpc_health_probe.h"
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/generic/generic_stub.h>
@@ -9,11 +9,11 @@
 #include <future>
 #include <vector>
 
-namespace animate::worker::testing {
+namespace animate::testing {
 
 // grpc.health.v1.Health/Check with service "" (an empty request message);
 // returns the HealthCheckResponse.status field (1 SERVING, 2 NOT_SERVING).
-int health_status(int port) {
+int grpc_health_status(int port) {
   auto channel =
       grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
   grpc::GenericStub stub(channel);
@@ -38,4 +38,4 @@ int health_status(int port) {
   return bytes[1];
 }
 
-}  // namespace animate::worker::testing
+}  // namespace animate::testing
