@@ -1,26 +1,34 @@
 #include "animate/jobs/ids.h"
 
+#include <sys/random.h>
+
 #include <array>
+#include <cerrno>
 #include <chrono>
-#include <mutex>
-#include <random>
+#include <cstring>
+#include <stdexcept>
 
 namespace animate::jobs {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// From the kernel's CSPRNG (getrandom(2)), never a seeded PRNG: a lease token
+// is a capability (whoever knows it can write a job's result) and job ids are
+// shown to clients, so neither may be predictable from ones seen before.
 std::uint64_t random_u64() {
-  // One engine per process, seeded from the OS: ids must not repeat across
-  // processes that start at the same millisecond.
-  static std::mutex mutex;
-  static std::mt19937_64 engine{[] {
-    std::random_device device;
-    std::seed_seq seed{device(), device(), device(), device(), device(), device()};
-    return std::mt19937_64(seed);
-  }()};
-  std::lock_guard<std::mutex> lock(mutex);
-  return engine();
+  std::uint64_t value = 0;
+  auto* bytes = reinterpret_cast<unsigned char*>(&value);
+  std::size_t filled = 0;
+  while (filled < sizeof value) {
+    const ssize_t n = ::getrandom(bytes + filled, sizeof value - filled, 0);
+    if (n > 0) {
+      filled += static_cast<std::size_t>(n);
+    } else if (errno != EINTR) {
+      throw std::runtime_error(std::string("getrandom failed: ") + std::strerror(errno));
+    }
+  }
+  return value;
 }
 
 void append_hex(std::string& out, std::uint64_t value, int digits) {

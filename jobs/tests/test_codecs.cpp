@@ -1,6 +1,9 @@
 // Codecs and ids: what must round-trip exactly through Redis strings.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <set>
+
 #include "animate/jobs/asset_store.h"
 #include "animate/jobs/ids.h"
 #include "animate/jobs/job_params.h"
@@ -36,6 +39,33 @@ TEST(Ids, JobIdsAreUniqueValidAndTimeOrdered) {
   EXPECT_FALSE(is_valid_job_id(""));
   EXPECT_LE(job_id_floor(job_id_time_ms(a)), a);
   EXPECT_LT(job_id_floor(job_id_time_ms(a) - 1), a);
+}
+
+// Tokens come from the kernel's CSPRNG: distinct, and every hex digit used
+// about equally in each position (a stuck or short random source fails this;
+// unpredictability itself is getrandom(2)'s property, not testable here).
+TEST(Ids, TokensAreDistinctAndUniformlySpread) {
+  constexpr int kTokens = 4000;
+  std::set<std::string> seen;
+  std::array<std::array<int, 16>, 32> counts{};
+  for (int i = 0; i < kTokens; ++i) {
+    const std::string token = new_token();
+    ASSERT_EQ(token.size(), 32u);
+    seen.insert(token);
+    for (std::size_t position = 0; position < token.size(); ++position) {
+      const char c = token[position];
+      ++counts[position][c <= '9' ? c - '0' : c - 'a' + 10];
+    }
+  }
+  EXPECT_EQ(seen.size(), static_cast<std::size_t>(kTokens));
+  // Each count is Binomial(4000, 1/16): mean 250, sd 15.3; 250 +- 100 is
+  // 6.5 sd, so a correct source fails this about never.
+  for (const auto& position : counts) {
+    for (const int count : position) {
+      EXPECT_GT(count, 150);
+      EXPECT_LT(count, 350);
+    }
+  }
 }
 
 TEST(Ids, TenantsAndAssetIds) {

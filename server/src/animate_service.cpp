@@ -110,7 +110,11 @@ grpc::Status AnimateService::handle(const char* method, grpc::ServerContext& con
 jobs::JobRecord AnimateService::owned_job(const std::string& tenant, const std::string& job_id) {
   if (job_id.empty()) throw FieldError("job_id", "required");
   if (!jobs::is_valid_job_id(job_id)) {
-    throw FieldError("job_id", "job '" + job_id + "' not found", grpc::StatusCode::NOT_FOUND);
+    // Malformed is the caller's mistake, not a missing job (the id is echoed
+    // only when short enough to be useful).
+    throw FieldError("job_id", "malformed job id" +
+                                   (job_id.size() <= 64 ? " '" + job_id + "'" : std::string()) +
+                                   ": expected 28 lowercase hex digits");
   }
   auto job = backend_.queue.find(job_id);
   if (!job || job->tenant != tenant) {

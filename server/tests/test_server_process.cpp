@@ -247,6 +247,30 @@ TEST_F(ServerProcess, AuthenticationIsRequiredUnlessExplicitlyDisabled) {
   EXPECT_TRUE(warned) << read_text_file(log_);
 }
 
+// A malformed job id is the caller's error (INVALID_ARGUMENT naming the field
+// and the format); a well-formed unknown one is NOT_FOUND.
+TEST_F(ServerProcess, MalformedJobIdsAreInvalidArguments) {
+  start();
+  const auto get = [&](const std::string& id, std::string* message) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    context.AddMetadata("authorization", std::string("Bearer ") + kAliceKey);
+    v1::GetJobRequest request;
+    request.set_job_id(id);
+    v1::GetJobResponse response;
+    const grpc::Status status = stub_->GetJob(&context, request, &response);
+    *message = status.error_message();
+    return status.error_code();
+  };
+  std::string message;
+  EXPECT_EQ(get("not-a-job", &message), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(message.find("job_id"), std::string::npos) << message;
+  EXPECT_NE(message.find("28 lowercase hex digits"), std::string::npos) << message;
+  EXPECT_EQ(get(std::string(5000, 'z'), &message), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_LT(message.size(), 200u) << "a long id is not echoed back";
+  EXPECT_EQ(get("0000000000000000000000000000", &message), grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(ServerProcess, BadFlagsAndVariablesAreNamed) {
   const std::string log = (dir_ / "bad.log").string();
   ChildProcess flag({ANIMATE_SERVER_BINARY, "--max-upload-bytes", "lots"}, log);
