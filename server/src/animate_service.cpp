@@ -213,7 +213,7 @@ grpc::Status AnimateService::upload(grpc::ServerContext& context, const std::str
     // Stored before by another tenant: same bytes, so already validated.
     info = *existing;
   } else {
-    info.media = validate_upload(*kind, bytes, options_.media_limits);
+    info.media = validate_upload(*kind, bytes, options_.media_limits, options_.min_image_side);
   }
   const jobs::PutAssetResult stored =
       existing ? jobs::PutAssetResult{info, true} : backend_.assets.put(info, bytes);

@@ -36,6 +36,8 @@ struct ServiceBackend {
 struct ServiceOptions {
   std::uint64_t max_upload_bytes = 256ull << 20;
   media::MediaLimits media_limits;
+  // Smallest width and height of an uploaded image or pose video frame.
+  std::uint32_t min_image_side = 64;
   JobLimits job_limits;
   // How long one WatchJob read blocks in Redis; also how quickly watch
   // streams notice a shutdown or a client that went away.

@@ -55,6 +55,7 @@ ServiceOptions service_options(const ServerConfig& config, const jobs::QueueConf
   options.media_limits.max_pixels = config.max_image_pixels;
   options.media_limits.max_frames = config.max_video_frames;
   options.media_limits.max_duration_s = config.max_video_seconds;
+  options.min_image_side = config.min_image_side;
   options.job_limits.max_output_frames = config.max_output_frames;
   options.job_limits.min_priority = queue.min_priority;
   options.job_limits.max_priority = queue.max_priority;

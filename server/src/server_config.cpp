@@ -39,6 +39,9 @@ runtime::FlagSet flags_of(ServerConfig& config) {
                config.max_running_per_tenant, 0, kU64Max)
       .integer("max-image-pixels", "width x height of an uploaded image or video frame",
                config.max_image_pixels, 1, kU64Max)
+      .integer("min-image-side",
+               "smallest width and height of an uploaded image or pose video frame",
+               config.min_image_side, 1, 4096)
       .integer("max-video-frames", "frames of an uploaded pose video", config.max_video_frames, 1,
                std::numeric_limits<std::int64_t>::max())
       .positive_number("max-video-seconds", "duration of an uploaded pose video",

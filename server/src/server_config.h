@@ -35,6 +35,8 @@ struct ServerConfig {
   std::uint64_t max_running_per_tenant = 0;  // 0 = no limit (enforced by workers' claim)
   // Media limits applied to uploads.
   std::uint64_t max_image_pixels = 4096ull * 4096ull;
+  // Smallest width and height of an uploaded image or pose video frame.
+  std::uint32_t min_image_side = 64;
   std::int64_t max_video_frames = 9000;
   double max_video_seconds = 600.0;
   // Longest output a job may ask for (JobParams.frame_count).

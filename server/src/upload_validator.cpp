@@ -56,10 +56,18 @@ jobs::MediaInfo validate_video(std::string_view bytes, const media::MediaLimits&
 }  // namespace
 
 jobs::MediaInfo validate_upload(jobs::AssetKind kind, std::string_view bytes,
-                                const media::MediaLimits& limits) {
+                                const media::MediaLimits& limits, std::uint32_t min_side) {
   try {
-    if (kind == jobs::AssetKind::kPoseVideo) return validate_video(bytes, limits);
-    return validate_image(bytes, limits, kind);
+    const jobs::MediaInfo info = kind == jobs::AssetKind::kPoseVideo
+                                     ? validate_video(bytes, limits)
+                                     : validate_image(bytes, limits, kind);
+    if (info.width < min_side || info.height < min_side) {
+      throw FieldError("chunk", std::string(kind_text(kind)) + " is " + std::to_string(info.width) +
+                                    "x" + std::to_string(info.height) + ": below the minimum of " +
+                                    std::to_string(min_side) +
+                                    " pixels per side (--min-image-side)");
+    }
+    return info;
   } catch (const media::MediaError& error) {
     // The media library's message names the problem and, for limits, the
     // limit and both values; prefix what was being validated.

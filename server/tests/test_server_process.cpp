@@ -14,10 +14,15 @@
 #include <sstream>
 #include <thread>
 
+#include "animate/common/sha256.h"
 #include "animate/testing/child_process.h"
 #include "animate/testing/grpc_health_probe.h"
 #include "animate/testing/http_probe.h"
 #include "animate/v1/animate_service.grpc.pb.h"
+#include "media/ffmpeg_log.h"
+#include "media/frame.h"
+#include "media/mp4_file_writer.h"
+#include "media/sample_inputs.h"
 #include "redis_server.h"
 
 namespace animate::server {
@@ -90,6 +95,24 @@ class ServerProcess : public ::testing::Test {
     if (!request_id.empty()) context.AddMetadata("x-request-id", request_id);
     v1::ListJobsResponse response;
     return stub_->ListJobs(&context, v1::ListJobsRequest(), &response).error_code();
+  }
+
+  // One whole upload (header, then the bytes in one chunk) as alice.
+  grpc::Status upload(v1::AssetKind kind, const std::string& bytes) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 30s);
+    context.AddMetadata("authorization", std::string("Bearer ") + kAliceKey);
+    v1::UploadAssetResponse response;
+    auto stream = stub_->UploadAsset(&context, &response);
+    v1::UploadAssetRequest header;
+    header.mutable_header()->set_kind(kind);
+    header.mutable_header()->set_size_bytes(bytes.size());
+    header.mutable_header()->set_sha256(common::sha256_hex(bytes));
+    v1::UploadAssetRequest chunk;
+    chunk.set_chunk(bytes);
+    if (stream->Write(header)) stream->Write(chunk);
+    stream->WritesDone();
+    return stream->Finish();
   }
 
   // Every line of the log parsed as JSON (a line that is not fails the test).
@@ -269,6 +292,39 @@ TEST_F(ServerProcess, MalformedJobIdsAreInvalidArguments) {
   EXPECT_EQ(get(std::string(5000, 'z'), &message), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_LT(message.size(), 200u) << "a long id is not echoed back";
   EXPECT_EQ(get("0000000000000000000000000000", &message), grpc::StatusCode::NOT_FOUND);
+}
+
+// A 1x1 reference image used to be accepted, and a job on it ran: images and
+// pose frames below --min-image-side (64) are refused at upload, naming the
+// size and the minimum.
+TEST_F(ServerProcess, TinyImagesAndPoseFramesAreRefused) {
+  media::set_ffmpeg_log_level(media::FfmpegLogLevel::kError);
+  start();
+  const auto png = [](int side) {
+    const auto bytes = media::encode_png(media::Frame(side, side));
+    return std::string(bytes.begin(), bytes.end());
+  };
+  const auto mp4 = [&](int side) {
+    media::SampleInputOptions options;
+    options.size = side;
+    options.frames = 5;
+    const auto path = dir_ / ("pose-" + std::to_string(side) + ".mp4");
+    media::write_mp4_file(path, media::draw_pose_sequence(options));
+    return read_text_file(path.string());
+  };
+  grpc::Status status = upload(v1::ASSET_KIND_REFERENCE_IMAGE, png(1));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("reference image is 1x1: below the minimum of 64 pixels"),
+            std::string::npos)
+      << status.error_message();
+  status = upload(v1::ASSET_KIND_REFERENCE_POSE_IMAGE, png(63));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  status = upload(v1::ASSET_KIND_POSE_VIDEO, mp4(32));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("pose video is 32x32"), std::string::npos)
+      << status.error_message();
+  EXPECT_TRUE(upload(v1::ASSET_KIND_REFERENCE_IMAGE, png(64)).ok());
+  EXPECT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, mp4(64)).ok());
 }
 
 TEST_F(ServerProcess, BadFlagsAndVariablesAreNamed) {
