@@ -240,6 +240,11 @@ grpc::Status AnimateService::CreateJob(grpc::ServerContext* context,
         throw FieldError(field, "asset '" + asset_id + "' not found", grpc::StatusCode::NOT_FOUND);
       }
     }
+    if (job.params.frame_count == 0) {
+      if (const auto pose = backend_.assets.get(job.params.pose_video_asset_id)) {
+        check_all_pose_frames(job.params, pose->media, options_.job_limits);
+      }
+    }
     const jobs::EnqueueResult result = backend_.queue.enqueue(job);
     if (!result.existing) metrics_.job_created();
     // Enqueueing extended the assets' lifetimes; ownership follows.

@@ -1,5 +1,6 @@
 #include "create_job_request.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <sstream>
@@ -165,9 +166,10 @@ jobs::NewJob to_new_job(const v1::CreateJobRequest& request, const std::string& 
   out.frame_count = in.frame_count();
 
   out.steps = in.has_steps() ? in.steps() : 50;
-  if (out.steps < 1 || out.steps > kMaxSteps) {
-    throw FieldError("params.steps", "must be in [1, " + std::to_string(kMaxSteps) + "], got " +
-                                         std::to_string(out.steps));
+  const std::uint32_t max_steps = std::min(limits.max_steps, kMaxSteps);
+  if (out.steps < 1 || out.steps > max_steps) {
+    throw FieldError("params.steps", "must be in [1, " + std::to_string(max_steps) +
+                                         "] (--max-steps), got " + std::to_string(out.steps));
   }
   out.shift =
       in.has_shift() ? checked_range("params.shift", in.shift(), 0.0, kMaxShift, true) : 5.0;
@@ -222,7 +224,33 @@ jobs::NewJob to_new_job(const v1::CreateJobRequest& request, const std::string& 
   job.max_queue_time =
       job_time("max_queue_time", request.has_max_queue_time(), request.max_queue_time());
   job.max_run_time = job_time("max_run_time", request.has_max_run_time(), request.max_run_time());
+  const auto max_run = std::chrono::duration_cast<std::chrono::milliseconds>(limits.max_run_time);
+  if (job.max_run_time > max_run) {
+    throw FieldError("max_run_time", "must be at most " +
+                                         std::to_string(limits.max_run_time.count()) +
+                                         " s (--max-run-seconds), got " +
+                                         std::to_string(request.max_run_time().seconds()) + " s");
+  }
+  // Every job has a bound: without one it gets the operator's cap.
+  if (job.max_run_time.count() == 0) job.max_run_time = max_run;
   return job;
+}
+
+void check_all_pose_frames(const jobs::JobParams& params, const jobs::MediaInfo& pose,
+                           const JobLimits& limits) {
+  if (params.frame_count != 0) return;
+  std::uint64_t frames = pose.frame_count;
+  if (params.fps > 0.0 && pose.duration_ms > 0) {
+    frames = static_cast<std::uint64_t>(
+        std::ceil(static_cast<double>(pose.duration_ms) / 1000.0 * params.fps));
+  }
+  if (frames > limits.max_output_frames) {
+    throw FieldError(
+        "params.frame_count",
+        "0 means all pose frames: " + std::to_string(frames) +
+            " here, more than --max-output-frames " + std::to_string(limits.max_output_frames) +
+            "; ask for frame_count = 4k+1 <= " + std::to_string(limits.max_output_frames));
+  }
 }
 
 }  // namespace animate::server

@@ -57,6 +57,8 @@ ServiceOptions service_options(const ServerConfig& config, const jobs::QueueConf
   options.media_limits.max_duration_s = config.max_video_seconds;
   options.min_image_side = config.min_image_side;
   options.job_limits.max_output_frames = config.max_output_frames;
+  options.job_limits.max_steps = config.max_steps;
+  options.job_limits.max_run_time = config.max_run_time;
   options.job_limits.min_priority = queue.min_priority;
   options.job_limits.max_priority = queue.max_priority;
   options.result_message_bytes = queue.blob_chunk_bytes;

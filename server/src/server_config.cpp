@@ -46,8 +46,14 @@ runtime::FlagSet flags_of(ServerConfig& config) {
                std::numeric_limits<std::int64_t>::max())
       .positive_number("max-video-seconds", "duration of an uploaded pose video",
                        config.max_video_seconds)
-      .integer("max-output-frames", "largest JobParams.frame_count", config.max_output_frames, 1,
-               std::numeric_limits<std::uint32_t>::max())
+      .integer("max-output-frames",
+               "most frames one job may produce (frame_count, or all pose frames when it is 0)",
+               config.max_output_frames, 1, std::numeric_limits<std::uint32_t>::max())
+      .integer("max-steps", "most denoising steps one job may ask for (at most 1000)",
+               config.max_steps, 1, 1000)
+      .seconds("max-run-seconds",
+               "longest max_run_time a job may ask for, and the one it gets when it asks none",
+               config.max_run_time)
       .seconds("retention-seconds",
                "finished jobs, their events and results are kept this long (workers must agree)",
                config.retention)

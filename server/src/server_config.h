@@ -41,6 +41,9 @@ struct ServerConfig {
   double max_video_seconds = 600.0;
   // Longest output a job may ask for (JobParams.frame_count).
   std::uint32_t max_output_frames = 1001;
+  // Cost caps of one job (CreateJob answers INVALID_ARGUMENT beyond them).
+  std::uint32_t max_steps = 100;
+  std::chrono::seconds max_run_time{6 * 3600};
 
   std::chrono::milliseconds retention{std::chrono::hours(24)};
   // SIGTERM/SIGINT: in-flight calls get this long before they are cancelled.

@@ -253,7 +253,8 @@ TEST_F(ServerTest, InvalidParametersNameTheFieldAndTheLimit) {
   auto request = job_request(image, video);
   request.mutable_params()->set_steps(5000);
   v1::CreateJobResponse response;
-  EXPECT_TRUE(contains(create(request, &response).status.error_message(), "[1, 1000]"));
+  EXPECT_TRUE(
+      contains(create(request, &response).status.error_message(), "[1, 100] (--max-steps)"));
 }
 
 TEST_F(ServerTest, IdempotentResubmitAndConflict) {

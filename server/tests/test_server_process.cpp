@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -98,7 +99,8 @@ class ServerProcess : public ::testing::Test {
   }
 
   // One whole upload (header, then the bytes in one chunk) as alice.
-  grpc::Status upload(v1::AssetKind kind, const std::string& bytes) {
+  grpc::Status upload(v1::AssetKind kind, const std::string& bytes,
+                      std::string* asset_id = nullptr) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 30s);
     context.AddMetadata("authorization", std::string("Bearer ") + kAliceKey);
@@ -112,7 +114,9 @@ class ServerProcess : public ::testing::Test {
     chunk.set_chunk(bytes);
     if (stream->Write(header)) stream->Write(chunk);
     stream->WritesDone();
-    return stream->Finish();
+    const grpc::Status status = stream->Finish();
+    if (asset_id != nullptr) *asset_id = response.asset().asset_id();
+    return status;
   }
 
   // Every line of the log parsed as JSON (a line that is not fails the test).
@@ -325,6 +329,61 @@ TEST_F(ServerProcess, TinyImagesAndPoseFramesAreRefused) {
       << status.error_message();
   EXPECT_TRUE(upload(v1::ASSET_KIND_REFERENCE_IMAGE, png(64)).ok());
   EXPECT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, mp4(64)).ok());
+}
+
+// What one job may cost is capped by the operator: steps (--max-steps, 100),
+// max_run_time (--max-run-seconds, 6 h; also given to jobs that ask none) and
+// the frames of "all pose frames" (frame_count 0) under --max-output-frames.
+TEST_F(ServerProcess, JobCostIsCappedAtCreateJob) {
+  media::set_ffmpeg_log_level(media::FfmpegLogLevel::kError);
+  start({"--max-output-frames", "5"});
+  std::string image, video;
+  ASSERT_TRUE(upload(
+                  v1::ASSET_KIND_REFERENCE_IMAGE,
+                  [] {
+                    const auto bytes = media::encode_png(media::Frame(64, 64));
+                    return std::string(bytes.begin(), bytes.end());
+                  }(),
+                  &image)
+                  .ok());
+  media::SampleInputOptions options;
+  options.size = 64;
+  options.frames = 9;
+  const auto path = dir_ / "pose.mp4";
+  media::write_mp4_file(path, media::draw_pose_sequence(options));
+  ASSERT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, read_text_file(path.string()), &video).ok());
+
+  const auto create = [&](const std::function<void(v1::CreateJobRequest&)>& edit,
+                          v1::CreateJobResponse* response) {
+    v1::CreateJobRequest request;
+    request.mutable_params()->set_reference_image_asset_id(image);
+    request.mutable_params()->set_pose_video_asset_id(video);
+    request.mutable_params()->set_width(64);
+    request.mutable_params()->set_height(64);
+    request.mutable_params()->set_frame_count(5);
+    edit(request);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    context.AddMetadata("authorization", std::string("Bearer ") + kAliceKey);
+    return stub_->CreateJob(&context, request, response);
+  };
+  v1::CreateJobResponse response;
+  grpc::Status status = create([](auto& r) { r.mutable_params()->set_steps(101); }, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("[1, 100] (--max-steps)"), std::string::npos)
+      << status.error_message();
+  status = create([](auto& r) { r.mutable_max_run_time()->set_seconds(7 * 3600); }, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("at most 21600 s (--max-run-seconds)"), std::string::npos)
+      << status.error_message();
+  status = create([](auto& r) { r.mutable_params()->set_frame_count(0); }, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("0 means all pose frames: 9 here, more than "
+                                        "--max-output-frames 5"),
+            std::string::npos)
+      << status.error_message();
+  status = create([](auto& r) { r.mutable_params()->set_steps(100); }, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
 TEST_F(ServerProcess, BadFlagsAndVariablesAreNamed) {

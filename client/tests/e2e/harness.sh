@@ -26,6 +26,7 @@ REDIS_PORT="" GRPC_PORT="" METRICS_PORT=""
 JOB_FLAGS=(--width 64 --height 64 --frames 5 --steps 2 --seed 7)
 # A job that runs for several seconds (~15 s on one CPU thread), for
 # crash/cancel/restart scenarios that must hit it mid-run.
+# (300 steps: the harness's server allows up to 1000, --max-steps below.)
 LONG_JOB_FLAGS=(--width 128 --height 128 --frames 17 --steps 300 --seed 5)
 
 log() { echo "[e2e $(date +%H:%M:%S)] $*" >&2; }
@@ -142,7 +143,7 @@ start_server() {
   local auth=(--insecure-no-auth)
   [[ " $* " == *" --api-keys-file "* ]] && auth=()
   "$ANIMATE_SERVER_BIN" --listen "127.0.0.1:$GRPC_PORT" --metrics-listen "127.0.0.1:$METRICS_PORT" \
-    --redis-url "$REDIS_URL" "${auth[@]}" "$@" >>"$E2E_DIR/server.log" 2>&1 &
+    --redis-url "$REDIS_URL" --max-steps 1000 "${auth[@]}" "$@" >>"$E2E_DIR/server.log" 2>&1 &
   E2E_PIDS[server]=$!
   WAIT_PID=$! wait_for 30 "animate-server health on $GRPC_PORT" healthy "127.0.0.1:$GRPC_PORT"
   export ANIMATE_SERVER=127.0.0.1:$GRPC_PORT
