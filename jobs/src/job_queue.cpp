@@ -332,11 +332,13 @@ LeaseStatus JobQueue::report_progress(Lease& lease, const Progress& p) {
   return status;
 }
 
-std::uint64_t JobQueue::append_result(Lease& lease, const std::string& bytes, bool init_segment) {
+std::uint64_t JobQueue::append_result(Lease& lease, const std::string& bytes, bool init_segment,
+                                      std::optional<std::uint64_t> expected_offset) {
   auto connection = pool_->acquire();
-  RedisReply reply = scripts_->run(
-      *connection, Script::kAppendResult,
-      {lease.job_id, lease.token, ms_arg(lease.duration), bytes, init_segment ? "1" : "0"});
+  std::vector<std::string> args{lease.job_id, lease.token, ms_arg(lease.duration), bytes,
+                                init_segment ? "1" : "0"};
+  if (expected_offset) args.push_back(std::to_string(*expected_offset));
+  RedisReply reply = scripts_->run(*connection, Script::kAppendResult, args);
   return static_cast<std::uint64_t>(reply.integer());
 }
 

@@ -93,6 +93,23 @@ TEST_F(JobsTest, EventStreamsAreBoundedAndSayWhenReplayIsGone) {
   EXPECT_EQ(events_->read(job.job.id, 0, 1).events.front().sequence, first);
 }
 
+// With the expected offset an append can be repeated after a lost reply
+// without writing the bytes twice; a wrong offset is refused.
+TEST_F(JobsTest, AppendsWithAnExpectedOffsetAreIdempotent) {
+  const auto job = queue_->enqueue(new_job());
+  auto lease = queue_->claim(worker("w"));
+  ASSERT_TRUE(lease);
+  EXPECT_EQ(queue_->append_result(*lease, std::string(10, 'i'), true, 0), 0u);
+  EXPECT_EQ(queue_->append_result(*lease, "fragment", false, 10), 10u);
+  EXPECT_EQ(queue_->append_result(*lease, "fragment", false, 10), 10u) << "a retry";
+  const auto info = blobs_->info(result_blob_id(job.job.id));
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->size, 18u);
+  expect_jobs_error(StatusCode::kFailedPrecondition,
+                    [&] { queue_->append_result(*lease, "more", false, 12); });
+  EXPECT_EQ(queue_->append_result(*lease, "more", false, 18), 18u);
+}
+
 TEST_F(JobsTest, ResultChunksAreAnnouncedAndSealed) {
   QueueConfig config;
   config.blob_chunk_bytes = 16;

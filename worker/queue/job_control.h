@@ -6,9 +6,12 @@
 // draining), the first one is recorded and the pipeline's token is set; the
 // pipeline then unwinds at its next step boundary.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 #include "animate/jobs/job_queue.h"
 #include "animate/runtime/logger.h"
@@ -47,8 +50,13 @@ class JobControl {
   // Best effort like heartbeat (progress is informative), same stop rules.
   void report_progress(const jobs::Progress& progress);
   // The result must be complete, so errors propagate (a lost lease also
-  // stops the job first).
+  // stops the job first). Redis being unavailable (timeout, failover) is
+  // transient: the append is retried with backoff, idempotently (the result's
+  // expected size goes with it), while the lease can still be valid.
   void append_result(const std::string& bytes, bool init_segment);
+  // Runs `operation` (a Redis read for this job, e.g. of an input asset),
+  // retrying it like append_result while Redis is unavailable.
+  void retry_while_leased(std::string_view what, const std::function<void()>& operation);
 
   // Terminal writes. Afterwards the lease is gone by design, so heartbeats
   // stop (a refused one would otherwise read as a lost lease).
@@ -68,7 +76,14 @@ class JobControl {
   jobs::Lease lease_;
   pipeline::CancellationToken token_;
   std::atomic<StopReason> reason_{StopReason::kNone};
-  bool finished_ = false;  // guarded by lease_mutex_
+  bool finished_ = false;           // guarded by lease_mutex_
+  std::uint64_t result_bytes_ = 0;  // appended so far by this attempt
+  // Until when the lease is surely valid: the last successful fenced write
+  // plus the lease duration (local clock; Redis's is what counts, so the
+  // retries stop a margin earlier).
+  std::atomic<std::chrono::steady_clock::rep> lease_valid_until_{0};
+  std::atomic<std::chrono::steady_clock::rep> progress_quiet_until_{0};
+  void note_lease_extended();
 };
 
 }  // namespace animate::worker

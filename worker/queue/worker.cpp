@@ -53,10 +53,13 @@ jobs::Progress stage_progress(RunStage stage, double fraction) {
 
 // An asset can expire or be deleted between CreateJob and the claim; that is
 // a precondition failure of the job, naming the request field.
-std::string read_asset(jobs::AssetStore& assets, const std::string& asset_id, const char* field,
-                       const char* what) {
+// Redis being briefly unavailable is retried (JobControl::retry_while_leased).
+std::string read_asset(JobControl& control, jobs::AssetStore& assets, const std::string& asset_id,
+                       const char* field, const char* what) {
   try {
-    return assets.read_all(asset_id);
+    std::string bytes;
+    control.retry_while_leased("read_asset", [&] { bytes = assets.read_all(asset_id); });
+    return bytes;
   } catch (const jobs::JobsError& error) {
     if (error.code() != jobs::StatusCode::kNotFound) throw;
     throw jobs::JobsError(jobs::StatusCode::kFailedPrecondition,
@@ -199,13 +202,13 @@ JobOutcome Worker::process(JobControl& control, Clock::time_point claimed) {
   try {
     control.report_progress(stage_progress(RunStage::kPreparingInputs, 0.0));
     const Clock::time_point prepare_start = Clock::now();
-    const std::string image = read_asset(assets_, params.reference_image_asset_id,
+    const std::string image = read_asset(control, assets_, params.reference_image_asset_id,
                                          "params.reference_image_asset_id", "reference image");
-    const std::string pose =
-        read_asset(assets_, params.pose_video_asset_id, "params.pose_video_asset_id", "pose video");
+    const std::string pose = read_asset(control, assets_, params.pose_video_asset_id,
+                                        "params.pose_video_asset_id", "pose video");
     std::optional<std::string> reference_pose;
     if (!params.reference_pose_asset_id.empty()) {
-      reference_pose = read_asset(assets_, params.reference_pose_asset_id,
+      reference_pose = read_asset(control, assets_, params.reference_pose_asset_id,
                                   "params.reference_pose_asset_id", "reference pose");
     }
     InputDecodeOptions decode = decode_options_from_job_params(params);

@@ -127,6 +127,96 @@ TEST(WorkerProcess, ServesJobsHealthAndMetricsAndStopsOnSigterm) {
   EXPECT_TRUE(saw_claim && saw_finish && saw_drain && saw_stop) << output;
 }
 
+// Redis stalls (SIGSTOP, 30 s: six times the client's command timeout) while
+// the worker is writing the video: the worker retries with backoff while its
+// lease is valid, the append is idempotent, and the job still succeeds with a
+// complete MP4. It used to end FAILED ("Redis EVALSHA: Resource temporarily
+// unavailable").
+TEST(WorkerProcess, ARedisStallWhileWritingTheVideoIsRetried) {
+  jobs::testing::RedisServer redis;
+  const auto pool = jobs::ConnectionPool::create(jobs::RedisOptions::from_url(redis.url()));
+  jobs::JobQueue queue(pool, jobs::QueueConfig{});
+  jobs::BlobStore blobs(pool, jobs::QueueConfig{});
+  jobs::AssetStore assets(blobs);
+
+  testing::TempDir dir;
+  constexpr int kFrames = 81;
+  // 256 px: the decode and encode of 81 frames last long enough (seconds on
+  // two cores) for the stall to land while the video is being written.
+  constexpr int kSide = 256;
+  const auto files = testing::write_samples(dir.path() / "inputs", kSide, kFrames, 8);
+  auto upload = [&](jobs::AssetKind kind, const std::filesystem::path& path) {
+    const std::string bytes = testing::read_file(path);
+    jobs::AssetInfo info;
+    info.kind = kind;
+    info.sha256 = common::sha256_hex(bytes);
+    info.size_bytes = bytes.size();
+    return assets.put(info, bytes).asset.asset_id;
+  };
+  jobs::NewJob job;
+  job.params.reference_image_asset_id =
+      upload(jobs::AssetKind::kReferenceImage, files.reference_image);
+  job.params.pose_video_asset_id = upload(jobs::AssetKind::kPoseVideo, files.pose_video);
+  job.params.width = kSide;
+  job.params.height = kSide;
+  job.params.frame_count = kFrames;
+  job.params.steps = 1;
+  const std::string job_id = queue.enqueue(job).job.id;
+
+  const std::string log = (dir.path() / "worker.log").string();
+  process::ChildProcess worker(
+      {ANIMATE_WORKER_BINARY, "--model-root", testing::tiny_model_root().string(),
+       "--health-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--threads", "2",
+       "--device", "cpu", "--x264-preset", "ultrafast", "--lease-seconds", "60"},
+      log, {{"ANIMATE_REDIS_URL", redis.url()}});
+  ASSERT_TRUE(worker.started());
+
+  // The moment the first bytes of the result exist, the decode is streaming.
+  const bool writing = process::eventually(
+      [&] {
+        const auto info = blobs.info(jobs::result_blob_id(job_id));
+        return info && info->size > 0;
+      },
+      120s);
+  ASSERT_TRUE(writing) << testing::read_file(log);
+  // 30 s: longer than the rest of the decode (about 20 s here), so the
+  // remaining appends and the final succeed all meet the stall. Within the
+  // 60 s lease (the retries stop 10 s before it could run out).
+  redis.pause();
+  std::this_thread::sleep_for(30s);
+  redis.resume();
+
+  const bool succeeded = process::eventually(
+      [&] {
+        const auto state = queue.get(job_id).state;
+        return state == jobs::JobState::kSucceeded || state == jobs::JobState::kFailed;
+      },
+      120s);
+  ASSERT_TRUE(succeeded) << testing::read_file(log);
+  const jobs::JobRecord record = queue.get(job_id);
+  ASSERT_EQ(record.state, jobs::JobState::kSucceeded)
+      << (record.error ? record.error->message : "") << "\n"
+      << testing::read_file(log);
+  EXPECT_EQ(record.attempt, 1U) << "no second attempt: the first one rode out the stall";
+  const std::string mp4 = blobs.read(jobs::result_blob_id(job_id), 0, 1 << 30);
+  EXPECT_EQ(mp4.size(), record.result->size_bytes);
+  EXPECT_EQ(common::sha256_hex(mp4), record.result->sha256);
+  testing::write_file(dir.path() / "result.mp4", mp4);
+  const auto probed = testing::ffprobe(dir.path() / "result.mp4");
+  EXPECT_TRUE(probed.ok) << probed.errors;
+  EXPECT_EQ(probed.frames, kFrames);
+  // The stall was met by a result write and ridden out, not missed.
+  const std::string output = testing::read_file(log);
+  const bool write_retried =
+      output.find("\"message\":\"Redis unavailable (will retry)\",\"job_id\":\"" + job_id) !=
+          std::string::npos &&
+      (output.find("\"operation\":\"append_result\"") != std::string::npos ||
+       output.find("\"operation\":\"succeed\"") != std::string::npos);
+  EXPECT_TRUE(write_retried) << output;
+  worker.signal(SIGTERM);
+  EXPECT_EQ(worker.wait_exit(60s), 0);
+}
+
 TEST(WorkerProcess, BadFlagsAndVariablesAreNamed) {
   testing::TempDir dir;
   const std::string log = (dir.path() / "worker.log").string();

@@ -135,7 +135,11 @@ class JobQueue {
   LeaseStatus report_progress(Lease& lease, const Progress& progress);
   // Appends bytes to the job's result (fragmented MP4: the init segment
   // first) and announces them on the event stream. Returns their offset.
-  std::uint64_t append_result(Lease& lease, const std::string& bytes, bool init_segment);
+  // With expected_offset (the result's size before these bytes) the call is
+  // idempotent: repeating it after a lost reply does not append twice; a
+  // result of another size is kFailedPrecondition.
+  std::uint64_t append_result(Lease& lease, const std::string& bytes, bool init_segment,
+                              std::optional<std::uint64_t> expected_offset = std::nullopt);
   // Terminal outcomes; each throws kAborted when the lease was lost.
   // result.size_bytes must equal the bytes appended (else kFailedPrecondition).
   void succeed(const Lease& lease, const ResultInfo& result);
