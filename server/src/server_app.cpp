@@ -12,6 +12,7 @@
 #include "animate/jobs/jobs_error.h"
 #include "animate/jobs/persistence.h"
 #include "animate/jobs/redis_options.h"
+#include "animate/jobs/shared_queue_settings.h"
 #include "grpc/health/v1/health.pb.h"
 
 namespace animate::server {
@@ -181,6 +182,8 @@ void ServerApp::maintenance_loop() {
   while (!stopping_) {
     lock.unlock();
     try {
+      // Every round, so a Redis that lost its data gets it back at once.
+      jobs::publish_shared_settings(*pool_, jobs::SharedQueueSettings::of(queue_config(config_)));
       const jobs::MaintenanceReport report = queue_->maintain();
       // Jobs this process moved to FAILED (dead letter, deadlines).
       if (const auto failed = report.dead_lettered + report.deadline_failed; failed > 0) {

@@ -35,7 +35,7 @@ runtime::FlagSet flags_of(ServerConfig& config) {
       .integer("max-queued-per-tenant", "queued jobs per tenant (0 = no limit)",
                config.max_queued_per_tenant, 0, kU64Max)
       .integer("max-running-per-tenant",
-               "running jobs per tenant (0 = no limit; workers must use the same value)",
+               "running jobs per tenant (0 = no limit; workers read it from Redis)",
                config.max_running_per_tenant, 0, kU64Max)
       .integer("max-image-pixels", "width x height of an uploaded image or video frame",
                config.max_image_pixels, 1, kU64Max)
@@ -54,9 +54,10 @@ runtime::FlagSet flags_of(ServerConfig& config) {
       .seconds("max-run-seconds",
                "longest max_run_time a job may ask for, and the one it gets when it asks none",
                config.max_run_time)
-      .seconds("retention-seconds",
-               "finished jobs, their events and results are kept this long (workers must agree)",
-               config.retention)
+      .seconds(
+          "retention-seconds",
+          "finished jobs, their events and results are kept this long (workers read it from Redis)",
+          config.retention)
       .seconds("shutdown-seconds",
                "on SIGTERM/SIGINT, in-flight calls get this long before they are cancelled",
                config.shutdown_grace);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,8 +16,10 @@
 #include "animate/jobs/blob_store.h"
 #include "animate/jobs/connection_pool.h"
 #include "animate/jobs/job_queue.h"
+#include "animate/jobs/jobs_error.h"
 #include "animate/jobs/persistence.h"
 #include "animate/jobs/redis_options.h"
+#include "animate/jobs/shared_queue_settings.h"
 #include "animate/runtime/graceful_stop.h"
 #include "animate/runtime/logger.h"
 #include "animate/runtime/process_signals.h"
@@ -40,6 +43,32 @@ std::string default_worker_id() {
   char host[256] = {};
   if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
   return std::string(host[0] ? host : "worker") + "-" + std::to_string(getpid());
+}
+
+// Reads the settings animate-server publishes, waiting (and saying so, in the
+// log and on /readyz) while there are none yet. nullopt when a stop signal
+// arrives first.
+std::optional<jobs::SharedQueueSettings> wait_for_shared_settings(
+    jobs::ConnectionPool& pool, const runtime::ProcessSignals& signals,
+    worker::WorkerStatus& status, const runtime::Logger& logger) {
+  bool told = false;
+  while (signals.stop_count() == 0) {
+    try {
+      if (auto settings = jobs::read_shared_settings(pool)) {
+        logger.info("queue configuration from the server", {{"settings", settings->describe()}});
+        return settings;
+      }
+    } catch (const jobs::JobsError& error) {
+      logger.warning("cannot read the queue configuration (will retry)", {{"error", error.what()}});
+    }
+    if (!told) {
+      logger.warning("waiting for animate-server to publish the queue configuration in Redis");
+      status.set_not_ready(nullptr, "waiting for the server's queue configuration");
+      told = true;
+    }
+    signals.wait_for_stops(1, std::chrono::seconds(1));
+  }
+  return std::nullopt;
 }
 
 int run(const worker::WorkerConfig& config, runtime::ProcessSignals& signals,
@@ -71,8 +100,16 @@ int run(const worker::WorkerConfig& config, runtime::ProcessSignals& signals,
           "accepted jobs can be lost on a Redis crash");
     }
   }
-  jobs::JobQueue queue(pool, jobs::QueueConfig{});
-  jobs::BlobStore blobs(pool, jobs::QueueConfig{});
+  // The queue settings shared with the server (per-tenant running limit,
+  // retention, event and blob layout) come from the server, never from this
+  // process's defaults.
+  const std::optional<jobs::SharedQueueSettings> shared =
+      wait_for_shared_settings(*pool, signals, status, logger);
+  if (!shared) return 0;  // stopped while waiting
+  status.set_not_ready(nullptr, "loading the pipeline");
+  const jobs::QueueConfig queue_config = shared->applied_to(jobs::QueueConfig{});
+  jobs::JobQueue queue(pool, queue_config);
+  jobs::BlobStore blobs(pool, queue_config);
   jobs::AssetStore assets(blobs);
 
   logger.info(device::describe(device::build_info()));

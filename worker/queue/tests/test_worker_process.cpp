@@ -8,6 +8,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -19,6 +21,7 @@
 #include "animate/jobs/blob_store.h"
 #include "animate/jobs/connection_pool.h"
 #include "animate/jobs/job_queue.h"
+#include "animate/jobs/shared_queue_settings.h"
 #include "animate/testing/child_process.h"
 #include "animate/testing/grpc_health_probe.h"
 #include "animate/testing/http_probe.h"
@@ -41,6 +44,8 @@ TEST(WorkerProcess, ServesJobsHealthAndMetricsAndStopsOnSigterm) {
   jobs::JobQueue queue(pool, jobs::QueueConfig{});
   jobs::BlobStore blobs(pool, jobs::QueueConfig{});
   jobs::AssetStore assets(blobs);
+  // What animate-server would publish; the worker waits for it.
+  jobs::publish_shared_settings(*pool, jobs::SharedQueueSettings::of(jobs::QueueConfig{}));
 
   testing::TempDir dir;
   const auto files = testing::write_samples(dir.path() / "inputs", 64, 9, 8);
@@ -138,6 +143,8 @@ TEST(WorkerProcess, ARedisStallWhileWritingTheVideoIsRetried) {
   jobs::JobQueue queue(pool, jobs::QueueConfig{});
   jobs::BlobStore blobs(pool, jobs::QueueConfig{});
   jobs::AssetStore assets(blobs);
+  // What animate-server would publish; the worker waits for it.
+  jobs::publish_shared_settings(*pool, jobs::SharedQueueSettings::of(jobs::QueueConfig{}));
 
   testing::TempDir dir;
   constexpr int kFrames = 81;
@@ -215,6 +222,88 @@ TEST(WorkerProcess, ARedisStallWhileWritingTheVideoIsRetried) {
   EXPECT_TRUE(write_retried) << output;
   worker.signal(SIGTERM);
   EXPECT_EQ(worker.wait_exit(60s), 0);
+}
+
+// The server's --max-running-per-tenant and --retention-seconds hold for jobs
+// that workers run: two workers, two jobs of one tenant, limit 1 -> never two
+// running at once; retention 5 s -> the finished jobs are gone after it. Both
+// failed before (workers used their own defaults: no limit, 24 h).
+TEST(WorkerProcess, WorkersFollowTheServersQueueConfiguration) {
+  jobs::testing::RedisServer redis;
+  const auto pool = jobs::ConnectionPool::create(jobs::RedisOptions::from_url(redis.url()));
+  jobs::JobQueue queue(pool, jobs::QueueConfig{});
+  jobs::BlobStore blobs(pool, jobs::QueueConfig{});
+  jobs::AssetStore assets(blobs);
+  testing::TempDir dir;
+
+  process::ChildProcess server(
+      {ANIMATE_SERVER_BINARY, "--listen", "127.0.0.1:0", "--metrics-listen", "",
+       "--insecure-no-auth", "--max-running-per-tenant", "1", "--retention-seconds", "5"},
+      (dir.path() / "server.log").string(), {{"ANIMATE_REDIS_URL", redis.url()}});
+  ASSERT_TRUE(
+      process::eventually([&] { return jobs::read_shared_settings(*pool).has_value(); }, 30s))
+      << testing::read_file(dir.path() / "server.log");
+
+  const auto files = testing::write_samples(dir.path() / "inputs", 64, 17, 8);
+  auto upload = [&](jobs::AssetKind kind, const std::filesystem::path& path) {
+    const std::string bytes = testing::read_file(path);
+    jobs::AssetInfo info;
+    info.kind = kind;
+    info.sha256 = common::sha256_hex(bytes);
+    info.size_bytes = bytes.size();
+    return assets.put(info, bytes).asset.asset_id;
+  };
+  jobs::NewJob job;
+  job.params.reference_image_asset_id =
+      upload(jobs::AssetKind::kReferenceImage, files.reference_image);
+  job.params.pose_video_asset_id = upload(jobs::AssetKind::kPoseVideo, files.pose_video);
+  job.params.width = 64;
+  job.params.height = 64;
+  job.params.frame_count = 17;
+  job.params.steps = 8;
+  const std::string first = queue.enqueue(job).job.id;
+  job.params.seed = 2;
+  const std::string second = queue.enqueue(job).job.id;
+
+  std::vector<std::unique_ptr<process::ChildProcess>> workers;
+  for (const char* name : {"w1", "w2"}) {
+    workers.push_back(std::make_unique<process::ChildProcess>(
+        std::vector<std::string>{
+            ANIMATE_WORKER_BINARY, "--model-root", testing::tiny_model_root().string(),
+            "--health-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--threads", "1",
+            "--device", "cpu", "--x264-preset", "ultrafast", "--worker-id", name},
+        (dir.path() / (std::string(name) + ".log")).string(),
+        std::map<std::string, std::string>{{"ANIMATE_REDIS_URL", redis.url()}}));
+  }
+  int most_running = 0;
+  const auto done = [&] {
+    int running = 0;
+    int finished = 0;
+    for (const auto& id : {first, second}) {
+      const auto state = queue.get(id).state;
+      running += state == jobs::JobState::kRunning;
+      finished += state == jobs::JobState::kSucceeded || state == jobs::JobState::kFailed;
+    }
+    most_running = std::max(most_running, running);
+    return finished == 2;
+  };
+  ASSERT_TRUE(process::eventually(done, 180s)) << testing::read_file(dir.path() / "w1.log");
+  EXPECT_EQ(queue.get(first).state, jobs::JobState::kSucceeded);
+  EXPECT_EQ(queue.get(second).state, jobs::JobState::kSucceeded);
+  EXPECT_EQ(most_running, 1) << "the tenant's limit of 1 running job was not held";
+  for (const char* name : {"w1", "w2"}) {
+    EXPECT_NE(testing::read_file(dir.path() / (std::string(name) + ".log"))
+                  .find("max_running_per_tenant=1 retention_ms=5000"),
+              std::string::npos);
+  }
+  // Retention 5 s from the end of each job (written by the worker).
+  EXPECT_TRUE(process::eventually(
+      [&] { return !queue.find(first).has_value() && !queue.find(second).has_value(); }, 30s))
+      << "finished jobs outlived the server's retention";
+  for (auto& worker : workers) {
+    worker->signal(SIGTERM);
+    EXPECT_EQ(worker->wait_exit(60s), 0);
+  }
 }
 
 TEST(WorkerProcess, BadFlagsAndVariablesAreNamed) {
