@@ -37,19 +37,28 @@ MIN_WORKER_STARTUP_SECONDS = 600  # loading the 14B pipeline takes minutes
 
 # What each values file must produce, beyond the generic checks.
 SCENARIOS = {
+    # Secure by default: API keys (a generated Secret), a Redis password (a
+    # generated Secret), NetworkPolicies.
     "default": dict(values=None, redis="internal", server_hpa=True, keda=False, service_monitors=0,
-                    pdbs=0, weights="pvc", gpu=1, auth=False, tls=False, redis_auth=False),
+                    pdbs=0, weights="pvc", gpu=1, auth=True, tls=False, redis_auth=True,
+                    netpol=True, generated_keys=True, generated_redis_password=True),
+    "insecure": dict(values="ci/insecure-values.yaml", redis="internal", server_hpa=True, keda=False,
+                     service_monitors=0, pdbs=0, weights="pvc", gpu=1, auth=False, tls=False,
+                     redis_auth=False, netpol=False),
     "external-redis": dict(values="ci/external-redis-values.yaml", redis="external",
                            redis_url="redis://redis.example.internal:6380/2", server_hpa=False,
                            server_replicas=3, keda=False, service_monitors=0, pdbs=0,
                            weights="initContainer", gpu=1, auth=True, tls=True, redis_auth=False,
+                           netpol=True,
                            drain=600, node_selector={"cloud.google.com/gke-accelerator": "nvidia-h100-80gb"}),
     "keda-monitoring": dict(values="ci/keda-monitoring-values.yaml", redis="internal", server_hpa=True,
-                            keda=True, service_monitors=2, pdbs=2, weights="pvc", gpu=1, auth=False,
-                            tls=False, redis_auth=True, monitor_labels={"release": "prometheus"}),
+                            keda=True, service_monitors=2, pdbs=2, weights="pvc", gpu=1, auth=True,
+                            tls=False, redis_auth=True, netpol=True, generated_keys=True,
+                            monitor_labels={"release": "prometheus"}),
     "prometheus-trigger": dict(values="ci/prometheus-trigger-values.yaml", redis="internal",
                                server_hpa=True, keda=True, keda_min=0, service_monitors=0, pdbs=0,
-                               weights="pvc", gpu=0, auth=True, tls=False, redis_auth=False),
+                               weights="pvc", gpu=0, auth=True, tls=False, redis_auth=True,
+                               netpol=True, generated_redis_password=True),
 }
 
 
@@ -310,6 +319,52 @@ def check_worker(r, ck, contract, scen, where, values):
         ck.check(isinstance(w["spec"].get("replicas"), int), f"{where}: worker replicas not set without KEDA")
 
 
+def check_security(r, ck, scen, where):
+    """Generated Secrets and NetworkPolicies (the secure defaults)."""
+    secrets = {o["metadata"]["name"]: o for o in r.of("Secret")}
+    keys = [s for n, s in secrets.items() if n.endswith("-api-keys")]
+    if scen.get("generated_keys"):
+        if ck.check(len(keys) == 1, f"{where}: no generated API keys Secret"):
+            text = keys[0].get("stringData", {}).get("api-keys", "")
+            key, _, tenant = text.strip().partition(" ")
+            ck.check(len(key) >= 32 and key.isalnum() and tenant == "default",
+                     f"{where}: generated API key is not a long random key for tenant 'default'")
+    pw = [s for n, s in secrets.items() if n.endswith("-redis-auth")]
+    if scen.get("generated_redis_password"):
+        if ck.check(len(pw) == 1, f"{where}: no generated Redis password Secret"):
+            value = pw[0].get("stringData", {}).get("redis-password", "")
+            ck.check(len(value) >= 32 and value.isalnum(), f"{where}: generated Redis password is weak")
+    else:
+        ck.check(not pw, f"{where}: a Redis password Secret was generated although one was given or off")
+    sts = r.workload("redis")
+    if sts is not None:
+        args = pod_spec(sts)["containers"][0].get("args", [])
+        pairs = dict(zip(args[::2], args[1::2]))
+        want = "yes" if scen["redis_auth"] else "no"
+        ck.check(pairs.get("--protected-mode") == want, f"{where}: Redis --protected-mode is not {want}")
+    policies = {p["spec"]["podSelector"]["matchLabels"].get("app.kubernetes.io/component"): p
+                for p in r.of("NetworkPolicy")}
+    if not scen["netpol"]:
+        ck.check(not policies, f"{where}: NetworkPolicies rendered although disabled")
+        return
+    want = {"server", "worker"} | ({"redis"} if scen["redis"] == "internal" else set())
+    ck.check(set(policies) == want, f"{where}: NetworkPolicies for {sorted(policies)}, want {sorted(want)}")
+    if "redis" in policies:
+        rules = policies["redis"]["spec"]["ingress"]
+        peers = [p["podSelector"]["matchLabels"].get("app.kubernetes.io/component") for p in rules[0]["from"]]
+        ck.check(len(rules) == 1 and sorted(peers) == ["server", "worker"],
+                 f"{where}: Redis NetworkPolicy admits {peers}, want only server and worker")
+    if "server" in policies:
+        ports = sorted(p["port"] for rule in policies["server"]["spec"]["ingress"] or [] for p in rule["ports"])
+        ck.check(ports == [9090, 50051], f"{where}: server NetworkPolicy opens {ports}")
+        grpc_rule = [rule for rule in policies["server"]["spec"]["ingress"] if rule["ports"][0]["port"] == 50051]
+        ck.check(bool(grpc_rule) and all("namespaceSelector" in p or "podSelector" in p for p in grpc_rule[0]["from"]),
+                 f"{where}: server gRPC is not limited to selected peers")
+    if "worker" in policies:
+        ports = sorted(p["port"] for rule in policies["worker"]["spec"]["ingress"] or [] for p in rule["ports"])
+        ck.check(ports == [9091, 50052], f"{where}: worker NetworkPolicy opens {ports}")
+
+
 def check_redis(r, ck, contract, scen, where):
     sts = r.workload("redis")
     server = r.workload("server")
@@ -416,6 +471,7 @@ def main():
         check_worker(r, ck, contract, scen, where, scen)
         check_redis(r, ck, contract, scen, where)
         check_monitoring(r, ck, scen, where)
+        check_security(r, ck, scen, where)
         dry = run([a.helm, "install", RELEASE, chart, "--namespace", NAMESPACE, "--dry-run=client"] + vargs, env=env)
         if ck.check(dry.returncode == 0, f"{where}: helm install --dry-run=client failed:\n{dry.stderr}"):
             notes = dry.stdout.partition("NOTES:")[2]

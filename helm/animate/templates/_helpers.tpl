@@ -101,7 +101,7 @@ password never appears in the pod spec.
 - name: REDIS_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ required "redis.auth.existingSecret is required when redis.auth.enabled" .Values.redis.auth.existingSecret }}
+      name: {{ include "animate.redisPasswordSecretName" . }}
       key: {{ .Values.redis.auth.passwordKey }}
 - name: ANIMATE_REDIS_URL
   value: {{ printf "redis://:$(REDIS_PASSWORD)@%s:%d/0" (include "animate.redis.serviceName" .) (int .Values.redis.service.port) | quote }}
@@ -124,6 +124,15 @@ password never appears in the pod spec.
 {{- with .Values.redisPrefix }}
 - name: ANIMATE_REDIS_PREFIX
   value: {{ . | quote }}
+{{- end }}
+{{- end }}
+
+{{/* The Redis password's Secret: existing, or the one the chart generates. */}}
+{{- define "animate.redisPasswordSecretName" -}}
+{{- if .Values.redis.auth.existingSecret }}
+{{- .Values.redis.auth.existingSecret }}
+{{- else }}
+{{- include "animate.componentName" (dict "root" . "component" "redis-auth") }}
 {{- end }}
 {{- end }}
 
