@@ -44,6 +44,8 @@ class ServerApp {
   int grpc_port() const { return grpc_port_; }
   // The bound metrics port; 0 when metrics are off.
   int metrics_port() const;
+  // Health SERVING: Redis answered a maintenance round and no drain began.
+  bool serving() const { return serving_; }
 
   // Graceful shutdown (idempotent, thread-safe): health NOT_SERVING, no new
   // calls, watch streams end with UNAVAILABLE, in-flight calls get

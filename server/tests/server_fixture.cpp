@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "media/mp4_file_writer.h"
 #include "media/sample_inputs.h"
@@ -88,6 +89,12 @@ void ServerTest::start(ServerConfig config, const std::string& keys) {
     config.insecure_no_auth = false;
   }
   app_ = std::make_unique<ServerApp>(config);
+  // Tests start once the first maintenance round has run (the server is
+  // NOT_SERVING before it, and it publishes the queue configuration then).
+  for (int i = 0; i < 200 && !app_->serving(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(app_->serving()) << "the server did not reach Redis";
   channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->grpc_port()),
                                  grpc::InsecureChannelCredentials());
   stub_ = v1::AnimateService::NewStub(channel_);
