@@ -268,7 +268,8 @@ MaintenanceReport JobQueue::maintain() {
       scripts_->run(*connection, Script::kMaintain, {std::to_string(config_.maintenance_batch)});
   return MaintenanceReport{static_cast<std::uint32_t>(reply_integer(reply.element(0))),
                            static_cast<std::uint32_t>(reply_integer(reply.element(1))),
-                           static_cast<std::uint32_t>(reply_integer(reply.element(2)))};
+                           static_cast<std::uint32_t>(reply_integer(reply.element(2))),
+                           static_cast<std::uint32_t>(reply_integer(reply.element(3)))};
 }
 
 std::vector<std::string> JobQueue::dead_letters(std::uint32_t limit) {

@@ -70,6 +70,22 @@ TEST_F(JobsTest, HeartbeatsKeepTheLease) {
   EXPECT_EQ(queue_->maintain().requeued, 0u);
 }
 
+// A claim runs maintenance too: the lease expiry it handles is still
+// reported, once, by the next maintain() (the server's metrics rely on it).
+TEST_F(JobsTest, MaintenanceDoneByAClaimIsReportedOnce) {
+  queue_->enqueue(new_job());
+  auto lost = queue_->claim(worker("lost", milliseconds(150)));
+  ASSERT_TRUE(lost);
+  std::this_thread::sleep_for(milliseconds(250));
+  auto second = queue_->claim(worker("next"));  // requeues, then claims it again
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->attempt, 2u);
+  const MaintenanceReport report = queue_->maintain();
+  EXPECT_EQ(report.requeued, 1u);
+  EXPECT_EQ(report.lease_expirations(), 1u);
+  EXPECT_EQ(queue_->maintain().lease_expirations(), 0u) << "reported once";
+}
+
 TEST_F(JobsTest, ReclaimedJobRestartsItsResult) {
   QueueConfig config;
   config.blob_chunk_bytes = 8;

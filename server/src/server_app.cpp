@@ -185,10 +185,14 @@ void ServerApp::maintenance_loop() {
       // Every round, so a Redis that lost its data gets it back at once.
       jobs::publish_shared_settings(*pool_, jobs::SharedQueueSettings::of(queue_config(config_)));
       const jobs::MaintenanceReport report = queue_->maintain();
-      // Jobs this process moved to FAILED (dead letter, deadlines).
+      // Jobs maintenance moved to a final state or back to the queue, since
+      // the last round and whoever ran it (claims do too).
       if (const auto failed = report.dead_lettered + report.deadline_failed; failed > 0) {
         metrics_.job_finished("failed", failed);
       }
+      if (report.lost_cancelled > 0) metrics_.job_finished("cancelled", report.lost_cancelled);
+      if (report.requeued > 0) metrics_.jobs_requeued("lease_expired", report.requeued);
+      if (report.lease_expirations() > 0) metrics_.leases_expired(report.lease_expirations());
       metrics_.set_pending(queue_->queue_length());
       if (!serving_) logger_.info("Redis reachable: SERVING");
       set_serving(true);

@@ -27,12 +27,30 @@ ServerMetrics::ServerMetrics()
                         .Help("Jobs waiting in the Redis queue (aggregate replicas with max)")
                         .Register(*registry_)
                         .Add({})),
+      jobs_requeued_(prometheus::BuildCounter()
+                         .Name("animate_jobs_requeued_total")
+                         .Help("Jobs put back in the queue, by reason (lease_expired: the "
+                               "worker was lost and the job is retried)")
+                         .Register(*registry_)),
+      lease_expirations_(prometheus::BuildCounter()
+                             .Name("animate_lease_expirations_total")
+                             .Help("Job leases that ran out (a worker lost while running a job)")
+                             .Register(*registry_)
+                             .Add({})),
       auth_disabled_(prometheus::BuildGauge()
                          .Name("animate_server_auth_disabled")
                          .Help("1 while the server runs with --insecure-no-auth (every caller is "
                                "tenant 'default')")
                          .Register(*registry_)
                          .Add({})) {}
+
+void ServerMetrics::leases_expired(std::uint64_t count) {
+  lease_expirations_.Increment(static_cast<double>(count));
+}
+
+void ServerMetrics::jobs_requeued(const std::string& reason, std::uint64_t count) {
+  jobs_requeued_.Add({{"reason", reason}}).Increment(static_cast<double>(count));
+}
 
 void ServerMetrics::set_auth_disabled(bool disabled) {
   auth_disabled_.Set(disabled ? 1.0 : 0.0);

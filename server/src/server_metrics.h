@@ -26,6 +26,9 @@ class ServerMetrics {
   // state: "succeeded", "failed", "cancelled".
   void job_finished(const std::string& state, std::uint64_t count = 1);
   void set_pending(std::uint64_t jobs);
+  // Maintenance outcomes (collected from Redis, whoever did the work).
+  void leases_expired(std::uint64_t count);
+  void jobs_requeued(const std::string& reason, std::uint64_t count);
   // 1 while the server runs with --insecure-no-auth.
   void set_auth_disabled(bool disabled);
 
@@ -38,6 +41,8 @@ class ServerMetrics {
   prometheus::Family<prometheus::Counter>& jobs_finished_;
   prometheus::Counter& jobs_created_;
   prometheus::Gauge& jobs_pending_;
+  prometheus::Family<prometheus::Counter>& jobs_requeued_;
+  prometheus::Counter& lease_expirations_;
   prometheus::Gauge& auth_disabled_;
 };
 

@@ -142,6 +142,7 @@ bool Worker::run_once() {
   if (stopping()) {
     // Claimed while the drain began: give it straight back, untouched.
     queue_.release(*lease, "worker " + options_.worker_id + " is shutting down");
+    if (metrics_) metrics_->job_handed_back();
     options_.logger.info("handed back at once (draining)", {{"job_id", lease->job_id}});
     return true;
   }
@@ -264,6 +265,7 @@ JobOutcome Worker::process(JobControl& control, Clock::time_point claimed) {
           return JobOutcome::kCancelled;
         case StopReason::kHandBack:
           control.release("worker " + options_.worker_id + " is shutting down");
+          if (metrics_) metrics_->job_handed_back();
           return JobOutcome::kHandedBack;
         case StopReason::kLeaseLost: return JobOutcome::kLeaseLost;
         case StopReason::kNone: break;

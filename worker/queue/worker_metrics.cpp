@@ -54,6 +54,11 @@ WorkerMetrics::WorkerMetrics() : registry_(std::make_shared<prometheus::Registry
                         .Name("animate_jobs_finished_total")
                         .Help("Jobs this worker brought to a final state.")
                         .Register(*registry_);
+  jobs_handed_back_ = &prometheus::BuildCounter()
+                           .Name("animate_jobs_requeued_total")
+                           .Help("Jobs put back in the queue, by reason.")
+                           .Register(*registry_)
+                           .Add({{"reason", "handed_back"}});
   jobs_running_ = &prometheus::BuildGauge()
                        .Name("animate_jobs_running")
                        .Help("Jobs this worker is running (0 or 1).")
@@ -105,6 +110,10 @@ void WorkerMetrics::observe_denoise_step(double seconds) {
 void WorkerMetrics::job_finished(FinalState state, double run_seconds) {
   jobs_finished_->Add({{"state", final_state_name(state)}}).Increment();
   job_run_->Add({{"state", final_state_name(state)}}, kJobRunBuckets).Observe(run_seconds);
+}
+
+void WorkerMetrics::job_handed_back() {
+  jobs_handed_back_->Increment();
 }
 
 void WorkerMetrics::set_running(bool running) {

@@ -37,6 +37,9 @@ class WorkerMetrics {
   void observe_denoise_step(double seconds);
   // A job this worker brought to a final state after running it for `run_seconds`.
   void job_finished(FinalState state, double run_seconds);
+  // A job this worker gave back to the queue without using an attempt
+  // (draining): animate_jobs_requeued_total{reason="handed_back"}.
+  void job_handed_back();
   void set_running(bool running);
   void set_model_load_seconds(double seconds);
   void set_ready(bool ready);
@@ -48,6 +51,7 @@ class WorkerMetrics {
   prometheus::Histogram* denoise_step_;
   prometheus::Family<prometheus::Histogram>* job_run_;
   prometheus::Family<prometheus::Counter>* jobs_finished_;
+  prometheus::Counter* jobs_handed_back_;
   prometheus::Gauge* jobs_running_;
   prometheus::Gauge* model_load_;
   prometheus::Gauge* ready_;

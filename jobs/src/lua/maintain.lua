@@ -1,8 +1,9 @@
 -- Lease expiry, deadlines, and pruning of listing indexes whose jobs expired.
 -- args: limit
--- returns {requeued, dead_lettered, deadline_failed}
+-- returns {requeued, dead_lettered, deadline_failed, lost_cancelled} since the
+-- last call, including what claims did (they run maintenance too)
 local limit = tonumber(arg(1))
-local report = maintain(limit)
+maintain(limit)
 for _, tenant in ipairs(redis.call('SMEMBERS', TENANTS)) do
   for _, state in ipairs({'all', 'succeeded', 'failed', 'cancelled'}) do
     local key = ikey(tenant, state)
@@ -14,4 +15,4 @@ for _, tenant in ipairs(redis.call('SMEMBERS', TENANTS)) do
     end
   end
 end
-return report
+return collect_maintenance_stats()

@@ -29,6 +29,9 @@ local DEADLINES = P .. 'deadlines'  -- zset: job ids, score = queue or run deadl
 local DEADLETTER = P .. 'deadletter'
 local WAKE = P .. 'wake'            -- list: wakes workers blocked in claim
 local TENANTS = P .. 'tenants'      -- set: tenants with listing indexes
+-- hash: what maintenance did since the server last collected it (claims run
+-- maintenance too, so the counts cannot live in one script's reply)
+local MAINTENANCE_STATS = P .. 'maintenance-stats'
 local function jkey(id) return P .. 'job:' .. id end
 local function ekey(id) return P .. 'events:' .. id end
 local function tkey(tenant) return P .. 'tenant:' .. tenant end
@@ -171,8 +174,11 @@ end
 
 -- Lease expiry (retry or dead letter) and deadlines, at most `limit` each.
 -- Returns {requeued, dead_lettered, deadline_failed}.
+-- Returns and records {requeued, dead_lettered, deadline_failed,
+-- lost_cancelled}: jobs of lost workers retried, lost on their last attempt,
+-- past a deadline, and cancelled while their worker was lost.
 local function maintain(limit)
-  local report = {0, 0, 0}
+  local report = {0, 0, 0, 0}
   local expired = redis.call('ZRANGEBYSCORE', LEASES, '-inf', NOW, 'LIMIT', 0, limit)
   for _, id in ipairs(expired) do
     local job = job_get(id)
@@ -185,6 +191,7 @@ local function maintain(limit)
       if job.cancel_requested == '1' then
         finish(id, job, 'cancelled', 1, 'cancelled (worker ' .. who .. ' was lost before it stopped)',
                '', 'cancelled')
+        report[4] = report[4] + 1
       elseif attempt >= max_attempts then
         finish(id, job, 'failed', 10,
                'dead-lettered: worker ' .. who .. ' was lost (lease expired) on attempt ' ..
@@ -216,7 +223,21 @@ local function maintain(limit)
       redis.call('ZREM', DEADLINES, id)
     end
   end
+  local names = {'requeued', 'dead_lettered', 'deadline_failed', 'lost_cancelled'}
+  for i, name in ipairs(names) do
+    if report[i] > 0 then redis.call('HINCRBY', MAINTENANCE_STATS, name, report[i]) end
+  end
   return report
+end
+
+-- Everything maintenance did since the last call, in maintain()'s order;
+-- the counts are reset, so each is reported once (to one server replica).
+local function collect_maintenance_stats()
+  local v = redis.call('HMGET', MAINTENANCE_STATS, 'requeued', 'dead_lettered',
+                       'deadline_failed', 'lost_cancelled')
+  redis.call('DEL', MAINTENANCE_STATS)
+  return {tonumber(v[1] or '0'), tonumber(v[2] or '0'), tonumber(v[3] or '0'),
+          tonumber(v[4] or '0')}
 end
 
 -- Checks that `token` is the current lease of a running job; returns the

@@ -306,6 +306,72 @@ TEST(WorkerProcess, WorkersFollowTheServersQueueConfiguration) {
   }
 }
 
+// A worker killed mid-job: its lease runs out, the job goes back to the
+// queue, and the server counts it (animate_lease_expirations_total,
+// animate_jobs_requeued_total{reason="lease_expired"}) even when another
+// worker's claim did the requeue (claims run maintenance too).
+TEST(WorkerProcess, ALostWorkersLeaseExpiryIsCounted) {
+  jobs::testing::RedisServer redis;
+  const auto pool = jobs::ConnectionPool::create(jobs::RedisOptions::from_url(redis.url()));
+  jobs::JobQueue queue(pool, jobs::QueueConfig{});
+  jobs::BlobStore blobs(pool, jobs::QueueConfig{});
+  jobs::AssetStore assets(blobs);
+  testing::TempDir dir;
+  const int status_port = process::free_loopback_port();
+  process::ChildProcess server(
+      {ANIMATE_SERVER_BINARY, "--listen", "127.0.0.1:0", "--metrics-listen",
+       "127.0.0.1:" + std::to_string(status_port), "--insecure-no-auth"},
+      (dir.path() / "server.log").string(), {{"ANIMATE_REDIS_URL", redis.url()}});
+  ASSERT_TRUE(process::eventually(
+      [&] { return process::http_request(status_port, "/readyz").status == 200; }, 30s));
+
+  const auto files = testing::write_samples(dir.path() / "inputs", 64, 17, 8);
+  auto upload = [&](jobs::AssetKind kind, const std::filesystem::path& path) {
+    const std::string bytes = testing::read_file(path);
+    jobs::AssetInfo info;
+    info.kind = kind;
+    info.sha256 = common::sha256_hex(bytes);
+    info.size_bytes = bytes.size();
+    return assets.put(info, bytes).asset.asset_id;
+  };
+  jobs::NewJob job;
+  job.params.reference_image_asset_id =
+      upload(jobs::AssetKind::kReferenceImage, files.reference_image);
+  job.params.pose_video_asset_id = upload(jobs::AssetKind::kPoseVideo, files.pose_video);
+  job.params.width = 128;
+  job.params.height = 128;
+  job.params.frame_count = 17;
+  job.params.steps = 300;  // long enough to be killed in the middle
+  const std::string job_id = queue.enqueue(job).job.id;
+
+  {
+    process::ChildProcess doomed(
+        {ANIMATE_WORKER_BINARY, "--model-root", testing::tiny_model_root().string(),
+         "--health-listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--threads", "1",
+         "--device", "cpu", "--lease-seconds", "2"},
+        (dir.path() / "doomed.log").string(), {{"ANIMATE_REDIS_URL", redis.url()}});
+    ASSERT_TRUE(process::eventually(
+        [&] { return queue.get(job_id).state == jobs::JobState::kRunning; }, 60s));
+    doomed.signal(SIGKILL);
+    EXPECT_EQ(doomed.wait_exit(10s), 128 + SIGKILL);
+  }
+  // The lease (2 s) runs out; maintenance puts the job back.
+  ASSERT_TRUE(
+      process::eventually([&] { return queue.get(job_id).state == jobs::JobState::kQueued; }, 30s));
+  std::string metrics;
+  EXPECT_TRUE(process::eventually(
+      [&] {
+        metrics = process::http_request(status_port, "/metrics").body;
+        return metrics.find("animate_lease_expirations_total 1") != std::string::npos;
+      },
+      10s))
+      << metrics;
+  EXPECT_NE(metrics.find("animate_jobs_requeued_total{reason=\"lease_expired\"} 1"),
+            std::string::npos)
+      << metrics;
+  EXPECT_EQ(queue.get(job_id).attempt, 1U) << "one attempt used, two left";
+}
+
 TEST(WorkerProcess, BadFlagsAndVariablesAreNamed) {
   testing::TempDir dir;
   const std::string log = (dir.path() / "worker.log").string();

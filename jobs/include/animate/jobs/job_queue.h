@@ -67,10 +67,15 @@ struct TenantCounters {
   std::uint64_t running = 0;
 };
 
+// What maintenance did since the previous maintain() call, whoever ran it
+// (claims run it too): each event is reported by exactly one call.
 struct MaintenanceReport {
-  std::uint32_t requeued = 0;       // lost workers' jobs retried
-  std::uint32_t dead_lettered = 0;  // lost on their last attempt
+  std::uint32_t requeued = 0;       // lost workers' jobs retried (lease expired)
+  std::uint32_t dead_lettered = 0;  // lost on their last attempt (FAILED)
   std::uint32_t deadline_failed = 0;
+  std::uint32_t lost_cancelled = 0;  // cancel requested, then the worker was lost
+  // Leases that ran out: every lost worker's job, whatever became of it.
+  std::uint32_t lease_expirations() const { return requeued + dead_lettered + lost_cancelled; }
 };
 
 class JobQueue {
