@@ -123,8 +123,9 @@ EnqueueResult JobQueue::enqueue(const NewJob& job) {
       config_.asset_ttl, (max_queue.count() > 0 ? max_queue : unbounded) +
                              (max_run.count() > 0 ? max_run : unbounded) * config_.max_attempts +
                              std::chrono::hours(1));
-  const milliseconds idem_ttl =
-      config_.retention.count() > 0 ? config_.retention : milliseconds(std::chrono::hours(24 * 7));
+  // Kept in the script's argument list for its layout; the key itself now
+  // lives as long as its job (enqueue.lua, finish() in prelude.lua).
+  const milliseconds idem_ttl{0};
 
   RedisArgs args{new_job_id(),
                  job.tenant,

@@ -136,3 +136,83 @@ TEST_F(JobsTest, FailRecordsTheError) {
 
 }  // namespace
 }  // namespace animate::jobs::testing
+
+namespace animate::jobs::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A retry of the same request must find its job for as long as the job can
+// be found: the key used to expire `retention` after enqueue, however long
+// the job then waited or ran, and a late retry created a second job.
+TEST_F(JobsTest, IdempotencyKeysLiveAsLongAsTheirJob) {
+  QueueConfig config;
+  config.retention = milliseconds(300);
+  use(config);
+  NewJob job = new_job();
+  job.idempotency_key = "request-1";
+  const auto first = queue_->enqueue(job);
+  std::this_thread::sleep_for(milliseconds(600));  // longer than the retention
+  const auto retry = queue_->enqueue(job);
+  EXPECT_TRUE(retry.existing);
+  EXPECT_EQ(retry.job.id, first.job.id);
+  // Once the job ends, the key follows the job's retention.
+  auto lease = queue_->claim(worker("w"));
+  ASSERT_TRUE(lease);
+  ResultInfo result;
+  result.sha256 = fake_sha(1);
+  queue_->succeed(*lease, result);
+  const auto ttl = raw({"PTTL", "animate:idem:default:request-1"}).integer();
+  EXPECT_GT(ttl, 0);
+  EXPECT_LE(ttl, 300);
+}
+
+// A job put back in the queue (its worker was lost) gets its max queue time
+// again; it used to lose its deadline and could wait forever.
+TEST_F(JobsTest, ARequeuedJobKeepsAQueueDeadline) {
+  NewJob job = new_job();
+  job.max_queue_time = milliseconds(400);
+  const auto created = queue_->enqueue(job);
+  auto lease = queue_->claim(worker("lost", milliseconds(100)));
+  ASSERT_TRUE(lease);
+  std::this_thread::sleep_for(milliseconds(200));
+  EXPECT_EQ(queue_->maintain().requeued, 1u);
+  EXPECT_EQ(queue_->get(created.job.id).state, JobState::kQueued);
+  std::this_thread::sleep_for(milliseconds(600));
+  EXPECT_EQ(queue_->maintain().deadline_failed, 1u);
+  EXPECT_EQ(queue_->get(created.job.id).state, JobState::kFailed);
+}
+
+// A claim (and a requeue) extends the inputs' lifetime to cover the run and
+// the attempts left; it used to rely on the TTL set at enqueue alone.
+TEST_F(JobsTest, AClaimKeepsTheInputsAlive) {
+  const auto created = queue_->enqueue(new_job());
+  const std::string meta = "animate:blob:asset:" + created.job.params.pose_video_asset_id;
+  raw({"PEXPIRE", meta, "10000"});  // as if most of its lifetime had passed
+  auto lease = queue_->claim(worker("w"));
+  ASSERT_TRUE(lease);
+  EXPECT_GT(raw({"PTTL", meta}).integer(), 3600 * 1000);
+}
+
+// A draining worker may hand a job back without using an attempt, but not
+// forever: after 5 free hand-backs each one uses an attempt, and a job out
+// of attempts ends FAILED.
+TEST_F(JobsTest, HandingBackIsNotForever) {
+  const auto created = queue_->enqueue(new_job());
+  int hand_backs = 0;
+  for (; hand_backs < 30; ++hand_backs) {
+    auto lease = queue_->claim(worker("draining"));
+    if (!lease) break;
+    queue_->release(*lease, "draining");
+  }
+  const JobRecord record = queue_->get(created.job.id);
+  EXPECT_EQ(record.state, JobState::kFailed);
+  EXPECT_EQ(hand_backs, 5 + 3) << "5 free hand-backs, then the 3 attempts";
+  ASSERT_TRUE(record.error);
+  EXPECT_NE(record.error->message.find("handed back by draining workers 8 times"),
+            std::string::npos)
+      << record.error->message;
+}
+
+}  // namespace
+}  // namespace animate::jobs::testing

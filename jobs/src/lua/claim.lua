@@ -28,6 +28,9 @@ for _, id in ipairs(candidates) do
       redis.call('ZADD', DEADLINES, NOW + max_run, id)
     end
     blob_delete(result_bid(id))  -- a lost attempt's partial output
+    -- The inputs must last this attempt and any that follow.
+    job.attempt = tostring(attempt)
+    extend_job_assets(job, job_input_lifetime(job))
     set_state(id, job.tenant, 'queued', 'running')
     publish(id, {'type', 'state', 'state', 'running', 'attempt', tostring(attempt),
                  'reason', 'claimed by ' .. worker})

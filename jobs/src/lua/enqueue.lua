@@ -4,7 +4,7 @@
 --       asset_min_ttl_ms n_assets {asset_id field}* n_fields {name value}*
 -- returns {'created'|'existing', job hash (flat), queue position}
 local id, tenant, idem = arg(1), arg(2), arg(3)
-local idem_ttl = tonumber(arg(4))
+local _ = arg(4)  -- idem_ttl_ms: unused since keys follow their job
 local fingerprint = redis.sha1hex(arg(5))
 local priority = tonumber(arg(6))
 local aging = tonumber(arg(7))
@@ -80,7 +80,9 @@ set_state(id, tenant, '', 'queued')
 redis.call('ZADD', ikey(tenant, 'all'), 0, id)
 redis.call('SADD', TENANTS, tenant)
 redis.call('ZADD', QUEUE, score, id)
-if idem ~= '' then redis.call('SET', idem_key(tenant, idem), id, 'PX', idem_ttl) end
+-- No expiry while the job lives: finish() gives the key the job's retention
+-- (a key that expired while its job still ran would let a retry run twice).
+if idem ~= '' then redis.call('SET', idem_key(tenant, idem), id) end
 publish(id, {'type', 'state', 'state', 'queued', 'attempt', '0', 'reason', 'queued'})
 wake()
 return {'created', redis.call('HGETALL', jk), position(id)}

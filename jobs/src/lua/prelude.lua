@@ -154,7 +154,36 @@ local function finish(id, job, to, code, message, field, reason, extra)
     redis.call('PEXPIRE', jk, RETENTION_MS)
     redis.call('PEXPIRE', ekey(id), RETENTION_MS)
     blob_expire(result_bid(id), RETENTION_MS)
+    -- The idempotency key lives exactly as long as its job: a retry of the
+    -- same request finds the job for as long as the job can be found.
+    if job.idempotency_key ~= nil and job.idempotency_key ~= '' then
+      local ik = idem_key(job.tenant, job.idempotency_key)
+      if redis.call('GET', ik) == id then redis.call('PEXPIRE', ik, RETENTION_MS) end
+    end
   end
+end
+
+-- Keeps a job's input assets for at least `ms` more (a job must never
+-- outlive its inputs: at enqueue, and again whenever it is queued anew).
+local function extend_job_assets(job, ms)
+  for _, field in ipairs({'p:reference_image_asset_id', 'p:pose_video_asset_id',
+                          'p:reference_pose_asset_id'}) do
+    local asset_id = job[field]
+    if asset_id ~= nil and asset_id ~= '' then blob_extend('asset:' .. asset_id, ms) end
+  end
+end
+
+-- How long a queued job may still need its inputs: the queue time, every
+-- attempt left at its run time, and an hour of margin (unbounded times
+-- count as a day, as at enqueue).
+local function job_input_lifetime(job)
+  local day = 24 * 3600 * 1000
+  local queue_ms = tonumber(job.max_queue_ms or '0')
+  local run_ms = tonumber(job.max_run_ms or '0')
+  if queue_ms <= 0 then queue_ms = day end
+  if run_ms <= 0 then run_ms = day end
+  local left = math.max(1, tonumber(job.max_attempts or '1') - tonumber(job.attempt or '0'))
+  return queue_ms + run_ms * left + 3600 * 1000
 end
 
 -- Puts a running job back in the queue at its original place.
@@ -168,12 +197,18 @@ local function requeue(id, job, reason)
   blob_delete(result_bid(id))
   set_state(id, job.tenant, 'running', 'queued')
   redis.call('ZADD', QUEUE, job.score, id)
+  -- Queued again: its max queue time starts again (it used to be dropped,
+  -- so a requeued job could wait forever), and its inputs must last.
+  local max_queue = tonumber(job.max_queue_ms or '0')
+  if max_queue > 0 then
+    redis.call('HSET', jk, 'queue_deadline_ms', int(NOW + max_queue))
+    redis.call('ZADD', DEADLINES, NOW + max_queue, id)
+  end
+  extend_job_assets(job, job_input_lifetime(job))
   publish(id, {'type', 'state', 'state', 'queued', 'attempt', job.attempt or '0', 'reason', reason})
   wake()
 end
 
--- Lease expiry (retry or dead letter) and deadlines, at most `limit` each.
--- Returns {requeued, dead_lettered, deadline_failed}.
 -- Returns and records {requeued, dead_lettered, deadline_failed,
 -- lost_cancelled}: jobs of lost workers retried, lost on their last attempt,
 -- past a deadline, and cancelled while their worker was lost.
