@@ -1,7 +1,8 @@
 // Call errors as gRPC statuses that mean what they say, with the trailers the
 // API promises: "animate-field" names the offending request field
 // (INVALID_ARGUMENT, NOT_FOUND of a referenced asset), "retry-after-ms" says
-// when retrying may help (RESOURCE_EXHAUSTED).
+// when retrying may help (RESOURCE_EXHAUSTED); and the same facts as
+// google.rpc.Status details (ErrorInfo, BadRequest, RetryInfo).
 #pragma once
 
 #include <grpcpp/server_context.h>

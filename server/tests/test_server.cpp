@@ -9,6 +9,8 @@
 
 #include "animate/jobs/asset_store.h"
 #include "animate/testing/http_probe.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "server_fixture.h"
 #include "sha256.h"
 
@@ -294,7 +296,17 @@ TEST_F(ServerTest, FullQueueIsResourceExhaustedWithRetryHint) {
   ASSERT_TRUE(create(job_request(image, video), &response).status.ok());
   const auto full = create(job_request(image, video), &response);
   EXPECT_EQ(full.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_FALSE(trailer(full.trailers, "retry-after-ms").empty());
+  const std::string retry_after = trailer(full.trailers, "retry-after-ms");
+  EXPECT_FALSE(retry_after.empty());
+  // The same hint as google.rpc.RetryInfo in the status details.
+  google::rpc::Status rich;
+  ASSERT_TRUE(rich.ParseFromString(full.status.error_details()));
+  google::rpc::RetryInfo retry;
+  for (const auto& detail : rich.details()) {
+    if (detail.Is<google::rpc::RetryInfo>()) detail.UnpackTo(&retry);
+  }
+  EXPECT_EQ(retry.retry_delay().seconds() * 1000 + retry.retry_delay().nanos() / 1000000,
+            std::stoll(retry_after));
 }
 
 TEST_F(ServerTest, TenantsAreIsolated) {

@@ -20,6 +20,8 @@
 #include "animate/testing/grpc_health_probe.h"
 #include "animate/testing/http_probe.h"
 #include "animate/v1/animate_service.grpc.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "media/ffmpeg_log.h"
 #include "media/frame.h"
 #include "media/mp4_file_writer.h"
@@ -278,6 +280,7 @@ TEST_F(ServerProcess, AuthenticationIsRequiredUnlessExplicitlyDisabled) {
 // and the format); a well-formed unknown one is NOT_FOUND.
 TEST_F(ServerProcess, MalformedJobIdsAreInvalidArguments) {
   start();
+  grpc::Status last;
   const auto get = [&](const std::string& id, std::string* message) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 10s);
@@ -285,14 +288,30 @@ TEST_F(ServerProcess, MalformedJobIdsAreInvalidArguments) {
     v1::GetJobRequest request;
     request.set_job_id(id);
     v1::GetJobResponse response;
-    const grpc::Status status = stub_->GetJob(&context, request, &response);
-    *message = status.error_message();
-    return status.error_code();
+    last = stub_->GetJob(&context, request, &response);
+    *message = last.error_message();
+    return last.error_code();
   };
   std::string message;
   EXPECT_EQ(get("not-a-job", &message), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(message.find("job_id"), std::string::npos) << message;
   EXPECT_NE(message.find("28 lowercase hex digits"), std::string::npos) << message;
+  // The same facts as google.rpc.Status details (grpc-status-details-bin),
+  // which generic gRPC tooling decodes.
+  google::rpc::Status rich;
+  ASSERT_TRUE(rich.ParseFromString(last.error_details()));
+  EXPECT_EQ(rich.code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+  google::rpc::ErrorInfo info;
+  google::rpc::BadRequest bad_request;
+  for (const auto& detail : rich.details()) {
+    if (detail.Is<google::rpc::ErrorInfo>()) detail.UnpackTo(&info);
+    if (detail.Is<google::rpc::BadRequest>()) detail.UnpackTo(&bad_request);
+  }
+  EXPECT_EQ(info.reason(), "INVALID_ARGUMENT");
+  EXPECT_EQ(info.domain(), "animate.v1");
+  EXPECT_EQ(info.metadata().at("field"), "job_id");
+  ASSERT_EQ(bad_request.field_violations_size(), 1);
+  EXPECT_EQ(bad_request.field_violations(0).field(), "job_id");
   EXPECT_EQ(get(std::string(5000, 'z'), &message), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_LT(message.size(), 200u) << "a long id is not echoed back";
   EXPECT_EQ(get("0000000000000000000000000000", &message), grpc::StatusCode::NOT_FOUND);
