@@ -299,3 +299,31 @@ TEST_F(JobsTest, RunDeadlineFailsTheJobAndRevokesTheLease) {
 
 }  // namespace
 }  // namespace animate::jobs::testing
+
+namespace animate::jobs::testing {
+namespace {
+
+// Claims share the workers between tenants: a tenant with a long backlog
+// cannot hide another tenant's job behind it (the claim used to take the
+// queue's head, so B waited for all of A's jobs).
+TEST_F(JobsTest, ClaimsAreFairAcrossTenants) {
+  QueueConfig config;
+  config.claim_scan = 8;
+  use(config);
+  for (int i = 0; i < 50; ++i) queue_->enqueue(new_job(0, "tenant-a"));
+  auto first = queue_->claim(worker("w1"));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->job.tenant, "tenant-a");
+  const auto b = queue_->enqueue(new_job(0, "tenant-b"));
+  auto second = queue_->claim(worker("w2"));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->job_id, b.job.id) << "tenant-b is served next, not after tenant-a's 49";
+  // With both tenants running one job, queue order decides again.
+  auto third = queue_->claim(worker("w3"));
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->job.tenant, "tenant-a");
+  EXPECT_EQ(queue_->queue_length(), 48u);
+}
+
+}  // namespace
+}  // namespace animate::jobs::testing

@@ -32,7 +32,8 @@ runtime::FlagSet flags_of(ServerConfig& config) {
       .integer("max-queued-jobs",
                "bounded queue: CreateJob answers RESOURCE_EXHAUSTED beyond this (0 = unbounded)",
                config.max_queued_jobs, 0, kU64Max)
-      .integer("max-queued-per-tenant", "queued jobs per tenant (0 = no limit)",
+      .integer("max-queued-per-tenant",
+               "queued jobs per tenant (0 = no limit): one tenant cannot fill the queue",
                config.max_queued_per_tenant, 0, kU64Max)
       .integer("max-running-per-tenant",
                "running jobs per tenant (0 = no limit; workers read it from Redis)",

@@ -31,8 +31,9 @@ struct ServerConfig {
 
   std::uint64_t max_upload_bytes = 256ull << 20;
   std::uint64_t max_queued_jobs = 1000;
-  std::uint64_t max_queued_per_tenant = 0;   // 0 = no limit
-  std::uint64_t max_running_per_tenant = 0;  // 0 = no limit (enforced by workers' claim)
+  // A tenant may hold a tenth of the queue, so one tenant cannot fill it.
+  std::uint64_t max_queued_per_tenant = 100;  // 0 = no limit
+  std::uint64_t max_running_per_tenant = 0;   // 0 = no limit (enforced by workers' claim)
   // Media limits applied to uploads.
   std::uint64_t max_image_pixels = 4096ull * 4096ull;
   // Smallest width and height of an uploaded image or pose video frame.

@@ -16,6 +16,9 @@
 #include <thread>
 
 #include "animate/common/sha256.h"
+#include "animate/jobs/connection_pool.h"
+#include "animate/jobs/job_queue.h"
+#include "animate/jobs/redis_options.h"
 #include "animate/testing/child_process.h"
 #include "animate/testing/grpc_health_probe.h"
 #include "animate/testing/http_probe.h"
@@ -101,11 +104,11 @@ class ServerProcess : public ::testing::Test {
   }
 
   // One whole upload (header, then the bytes in one chunk) as alice.
-  grpc::Status upload(v1::AssetKind kind, const std::string& bytes,
-                      std::string* asset_id = nullptr) {
+  grpc::Status upload(v1::AssetKind kind, const std::string& bytes, std::string* asset_id = nullptr,
+                      const char* key = kAliceKey) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + 30s);
-    context.AddMetadata("authorization", std::string("Bearer ") + kAliceKey);
+    context.AddMetadata("authorization", std::string("Bearer ") + key);
     v1::UploadAssetResponse response;
     auto stream = stub_->UploadAsset(&context, &response);
     v1::UploadAssetRequest header;
@@ -403,6 +406,69 @@ TEST_F(ServerProcess, JobCostIsCappedAtCreateJob) {
       << status.error_message();
   status = create([](auto& r) { r.mutable_params()->set_steps(100); }, &response);
   EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+// One tenant cannot fill the queue for everyone: with a per-tenant quota
+// below the global bound (defaults 100 and 1000; 20 and 40 here, to stay
+// quick) tenant A is refused at its own quota, tenant B still submits, and
+// B's job is claimed before A's backlog.
+TEST_F(ServerProcess, OneTenantCannotCrowdOutAnother) {
+  write_keys(std::string(kAliceKey) + " alice\n" + kBobKey + " bob\n");
+  start({"--max-queued-jobs", "40", "--max-queued-per-tenant", "20"});
+  std::string image, video;
+  const auto png = media::encode_png(media::Frame(64, 64));
+  ASSERT_TRUE(
+      upload(v1::ASSET_KIND_REFERENCE_IMAGE, std::string(png.begin(), png.end()), &image, kAliceKey)
+          .ok());
+  media::SampleInputOptions options;
+  options.size = 64;
+  options.frames = 5;
+  const auto path = dir_ / "pose.mp4";
+  media::write_mp4_file(path, media::draw_pose_sequence(options));
+  const std::string mp4 = read_text_file(path.string());
+  ASSERT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, mp4, &video, kAliceKey).ok());
+  std::string bob_image, bob_video;
+  ASSERT_TRUE(upload(v1::ASSET_KIND_REFERENCE_IMAGE, std::string(png.begin(), png.end()),
+                     &bob_image, kBobKey)
+                  .ok());
+  ASSERT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, mp4, &bob_video, kBobKey).ok());
+
+  const auto create = [&](const char* key, const std::string& img, const std::string& pose,
+                          v1::CreateJobResponse* response) {
+    v1::CreateJobRequest request;
+    request.mutable_params()->set_reference_image_asset_id(img);
+    request.mutable_params()->set_pose_video_asset_id(pose);
+    request.mutable_params()->set_width(64);
+    request.mutable_params()->set_height(64);
+    request.mutable_params()->set_frame_count(5);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    context.AddMetadata("authorization", std::string("Bearer ") + key);
+    return stub_->CreateJob(&context, request, response);
+  };
+  v1::CreateJobResponse response;
+  int alice_jobs = 0;
+  grpc::Status status;
+  while ((status = create(kAliceKey, image, video, &response)).ok()) ++alice_jobs;
+  EXPECT_EQ(alice_jobs, 20);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(status.error_message().find("alice has 20 queued jobs"), std::string::npos)
+      << status.error_message();
+  ASSERT_TRUE(create(kBobKey, bob_image, bob_video, &response).ok());
+  const std::string bob_job = response.job().job_id();
+
+  // A worker's claims: alice's first job, then bob's (fair share), not
+  // alice's next 19.
+  const auto pool = jobs::ConnectionPool::create(jobs::RedisOptions::from_url(redis_->url()));
+  jobs::JobQueue queue(pool, jobs::QueueConfig{});
+  jobs::ClaimOptions claim;
+  claim.worker_id = "w";
+  const auto first = queue.claim(claim);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->job.tenant, "alice");
+  const auto second = queue.claim(claim);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->job_id, bob_job);
 }
 
 TEST_F(ServerProcess, BadFlagsAndVariablesAreNamed) {

@@ -79,7 +79,7 @@ redis.call('HSET', jk, unpack(fields))
 set_state(id, tenant, '', 'queued')
 redis.call('ZADD', ikey(tenant, 'all'), 0, id)
 redis.call('SADD', TENANTS, tenant)
-redis.call('ZADD', QUEUE, score, id)
+queue_add(id, tenant, score)
 -- No expiry while the job lives: finish() gives the key the job's retention
 -- (a key that expired while its job still ran would let a retry run twice).
 if idem ~= '' then redis.call('SET', idem_key(tenant, idem), id) end

@@ -37,6 +37,26 @@ local function ekey(id) return P .. 'events:' .. id end
 local function tkey(tenant) return P .. 'tenant:' .. tenant end
 local function ikey(tenant, state) return P .. 'index:' .. tenant .. ':' .. state end
 local function idem_key(tenant, key) return P .. 'idem:' .. tenant .. ':' .. key end
+-- Each tenant's queued jobs in queue order, and the tenants that have any:
+-- claims pick across tenants (fair share), so one tenant's backlog never
+-- hides another's jobs. Kept in step with QUEUE by queue_add/queue_remove.
+local function tqkey(tenant) return P .. 'tqueue:' .. tenant end
+local QUEUED_TENANTS = P .. 'queued-tenants'
+local TQUEUE_BUILT = P .. 'tqueue-built'  -- set once the index covers QUEUE
+
+local function queue_add(id, tenant, score)
+  redis.call('ZADD', QUEUE, score, id)
+  redis.call('ZADD', tqkey(tenant), score, id)
+  redis.call('SADD', QUEUED_TENANTS, tenant)
+end
+
+local function queue_remove(id, tenant)
+  redis.call('ZREM', QUEUE, id)
+  if tenant ~= nil and tenant ~= '' then
+    redis.call('ZREM', tqkey(tenant), id)
+    if redis.call('ZCARD', tqkey(tenant)) == 0 then redis.call('SREM', QUEUED_TENANTS, tenant) end
+  end
+end
 
 -- The job hash as a table, or nil.
 local function job_get(id)
@@ -133,7 +153,7 @@ local function result_bid(id) return 'result:' .. id end
 -- Ends a job: terminal state, error, result fields, retention TTLs, event.
 local function finish(id, job, to, code, message, field, reason, extra)
   local jk = jkey(id)
-  redis.call('ZREM', QUEUE, id)
+  queue_remove(id, job.tenant)
   redis.call('ZREM', LEASES, id)
   redis.call('ZREM', DEADLINES, id)
   set_state(id, job.tenant, job.state, to)
@@ -196,7 +216,7 @@ local function requeue(id, job, reason)
              'total_windows', '0', 'fraction', '0')
   blob_delete(result_bid(id))
   set_state(id, job.tenant, 'running', 'queued')
-  redis.call('ZADD', QUEUE, job.score, id)
+  queue_add(id, job.tenant, job.score)
   -- Queued again: its max queue time starts again (it used to be dropped,
   -- so a requeued job could wait forever), and its inputs must last.
   local max_queue = tonumber(job.max_queue_ms or '0')
