@@ -55,6 +55,16 @@ runtime::FlagSet flags_of(ServerConfig& config) {
       .seconds("max-run-seconds",
                "longest max_run_time a job may ask for, and the one it gets when it asks none",
                config.max_run_time)
+      .integer("max-threads", "threads serving gRPC calls (a ResourceQuota cap)",
+               config.max_threads, 4, 65536)
+      .integer("max-concurrent-streams", "concurrent calls on one client connection",
+               config.max_concurrent_streams, 1, 100000)
+      .seconds("max-connection-idle-seconds",
+               "a connection with no call for this long is closed (GOAWAY; clients reconnect)",
+               config.max_connection_idle)
+      .seconds("keepalive-seconds",
+               "ping an idle connection this often to find dead peers (20 s to answer)",
+               config.keepalive_time)
       .seconds(
           "retention-seconds",
           "finished jobs, their events and results are kept this long (workers read it from Redis)",

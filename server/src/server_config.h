@@ -46,6 +46,13 @@ struct ServerConfig {
   std::uint32_t max_steps = 100;
   std::chrono::seconds max_run_time{6 * 3600};
 
+  // gRPC resources: threads serving calls, streams per connection, and how
+  // long an idle connection is kept; keepalive pings find dead peers.
+  int max_threads = 256;
+  std::uint32_t max_concurrent_streams = 100;
+  std::chrono::milliseconds max_connection_idle{std::chrono::minutes(5)};
+  std::chrono::milliseconds keepalive_time{std::chrono::minutes(1)};
+
   std::chrono::milliseconds retention{std::chrono::hours(24)};
   // SIGTERM/SIGINT: in-flight calls get this long before they are cancelled.
   std::chrono::milliseconds shutdown_grace{std::chrono::seconds(10)};

@@ -471,6 +471,64 @@ TEST_F(ServerProcess, OneTenantCannotCrowdOutAnother) {
   EXPECT_EQ(second->job_id, bob_job);
 }
 
+// gRPC resources are bounded: a client connection gets at most
+// --max-concurrent-streams calls at once (more wait), and a connection idle
+// for --max-connection-idle-seconds is closed. Before, both were unlimited.
+TEST_F(ServerProcess, StreamsPerConnectionAndIdleConnectionsAreBounded) {
+  start({"--max-concurrent-streams", "2", "--max-connection-idle-seconds", "2"});
+  const auto png = media::encode_png(media::Frame(64, 64));
+  std::string image, video;
+  ASSERT_TRUE(
+      upload(v1::ASSET_KIND_REFERENCE_IMAGE, std::string(png.begin(), png.end()), &image).ok());
+  media::SampleInputOptions options;
+  options.size = 64;
+  options.frames = 5;
+  const auto path = dir_ / "pose.mp4";
+  media::write_mp4_file(path, media::draw_pose_sequence(options));
+  ASSERT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, read_text_file(path.string()), &video).ok());
+  v1::CreateJobRequest request;
+  request.mutable_params()->set_reference_image_asset_id(image);
+  request.mutable_params()->set_pose_video_asset_id(video);
+  request.mutable_params()->set_width(64);
+  request.mutable_params()->set_height(64);
+  request.mutable_params()->set_frame_count(5);
+  v1::CreateJobResponse created;
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", std::string("Bearer ") + kAliceKey);
+    ASSERT_TRUE(stub_->CreateJob(&context, request, &created).ok());
+  }
+
+  // Two watches of the queued job hold both streams of this connection.
+  std::vector<std::unique_ptr<grpc::ClientContext>> watch_contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::WatchJobResponse>>> watches;
+  for (int i = 0; i < 2; ++i) {
+    watch_contexts.push_back(std::make_unique<grpc::ClientContext>());
+    watch_contexts.back()->AddMetadata("authorization", std::string("Bearer ") + kAliceKey);
+    v1::WatchJobRequest watch;
+    watch.set_job_id(created.job().job_id());
+    watches.push_back(stub_->WatchJob(watch_contexts.back().get(), watch));
+    v1::WatchJobResponse first;
+    ASSERT_TRUE(watches.back()->Read(&first));  // the stream is open
+  }
+  grpc::ClientContext third;
+  third.set_deadline(std::chrono::system_clock::now() + 1500ms);
+  third.AddMetadata("authorization", std::string("Bearer ") + kAliceKey);
+  v1::ListJobsResponse listed;
+  EXPECT_EQ(stub_->ListJobs(&third, v1::ListJobsRequest(), &listed).error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED)
+      << "a third concurrent call on the connection must wait";
+  for (auto& context : watch_contexts) context->TryCancel();
+  for (auto& watch : watches) watch->Finish();
+  EXPECT_EQ(list_jobs(kAliceKey), grpc::StatusCode::OK) << "served once a stream is free";
+
+  // Idle for longer than 2 s: the server closes the connection (GOAWAY) and
+  // the channel goes back to IDLE; the next call reconnects.
+  ASSERT_EQ(channel_->GetState(false), GRPC_CHANNEL_READY);
+  EXPECT_TRUE(eventually([&] { return channel_->GetState(false) == GRPC_CHANNEL_IDLE; }, 10s));
+  EXPECT_EQ(list_jobs(kAliceKey), grpc::StatusCode::OK);
+}
+
 TEST_F(ServerProcess, BadFlagsAndVariablesAreNamed) {
   const std::string log = (dir_ / "bad.log").string();
   ChildProcess flag({ANIMATE_SERVER_BINARY, "--max-upload-bytes", "lots"}, log);
