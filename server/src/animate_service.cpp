@@ -233,8 +233,13 @@ grpc::Status AnimateService::CreateJob(grpc::ServerContext* context,
                                        const v1::CreateJobRequest* request,
                                        v1::CreateJobResponse* response) {
   return handle("CreateJob", *context, [&](const std::string& tenant) {
-    const jobs::NewJob job = to_new_job(
-        *request, tenant, metadata_value(*context, "idempotency-key"), options_.job_limits);
+    // A tenant may not put its jobs ahead of everyone's: its priority cap
+    // is its keys-file line's, else --max-tenant-priority.
+    JobLimits limits = options_.job_limits;
+    limits.max_priority = std::min(
+        limits.max_priority, auth_.max_priority_of(tenant).value_or(options_.max_tenant_priority));
+    const jobs::NewJob job =
+        to_new_job(*request, tenant, metadata_value(*context, "idempotency-key"), limits);
     for (const auto& [asset_id, field] : jobs::referenced_assets(job.params)) {
       if (!backend_.ownership.owns(tenant, asset_id)) {
         throw FieldError(field, "asset '" + asset_id + "' not found", grpc::StatusCode::NOT_FOUND);

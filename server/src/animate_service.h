@@ -38,6 +38,9 @@ struct ServiceOptions {
   media::MediaLimits media_limits;
   // Smallest width and height of an uploaded image or pose video frame.
   std::uint32_t min_image_side = 64;
+  // Highest priority a tenant may give its jobs unless its keys-file line
+  // says otherwise.
+  int max_tenant_priority = 0;
   JobLimits job_limits;
   // How long one WatchJob read blocks in Redis; also how quickly watch
   // streams notice a shutdown or a client that went away.

@@ -1,5 +1,7 @@
 #include "api_keys.h"
 
+#include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -42,11 +44,21 @@ ApiKeys ApiKeys::parse(std::istream& in, const std::string& source) {
     std::istringstream words(line);
     std::string key;
     std::string tenant;
+    std::string cap;
     std::string extra;
     if (!(words >> key)) continue;  // blank or comment
     const std::string where = source + ":" + std::to_string(number);
-    if (!(words >> tenant) || (words >> extra)) {
-      throw std::runtime_error(where + ": expected 'key tenant'");
+    if (!(words >> tenant) || ((words >> cap) && (words >> extra))) {
+      throw std::runtime_error(where + ": expected 'key tenant [max_priority]'");
+    }
+    std::optional<int> max_priority;
+    if (!cap.empty()) {
+      int value = 0;
+      const auto [end, error] = std::from_chars(cap.data(), cap.data() + cap.size(), value);
+      if (error != std::errc() || end != cap.data() + cap.size() || value < -100 || value > 100) {
+        throw std::runtime_error(where + ": max_priority must be a whole number in [-100, 100]");
+      }
+      max_priority = value;
     }
     if (!jobs::is_valid_tenant(tenant)) {
       throw std::runtime_error(where + ": tenant '" + tenant + "' is not [A-Za-z0-9._-]{1,64}");
@@ -57,7 +69,7 @@ ApiKeys ApiKeys::parse(std::istream& in, const std::string& source) {
         throw std::runtime_error(where + ": duplicate key (first seen earlier in the file)");
       }
     }
-    keys.entries_.push_back({std::move(digest), tenant});
+    keys.entries_.push_back({std::move(digest), tenant, max_priority});
   }
   return keys;
 }
@@ -66,6 +78,17 @@ ApiKeys ApiKeys::load_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read API keys file " + path);
   return parse(in, path);
+}
+
+std::optional<int> ApiKeys::max_priority_of(const std::string& tenant) const {
+  std::optional<int> cap;
+  for (const Entry& entry : entries_) {
+    // A tenant with several keys gets the highest cap any of its lines gives.
+    if (entry.tenant == tenant && entry.max_priority) {
+      cap = cap ? std::max(*cap, *entry.max_priority) : *entry.max_priority;
+    }
+  }
+  return cap;
 }
 
 std::optional<std::string> ApiKeys::tenant_for(const std::string& key) const {

@@ -33,6 +33,12 @@ std::optional<std::string> Authenticator::tenant_of(const grpc::ServerContext& c
   return keys->tenant_for(*key);
 }
 
+std::optional<int> Authenticator::max_priority_of(const std::string& tenant) const {
+  if (!enabled()) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  return keys_->max_priority_of(tenant);
+}
+
 std::optional<std::string> presented_api_key(const grpc::ServerContext& context) {
   const auto& metadata = context.client_metadata();
   if (const auto found = metadata.find("authorization"); found != metadata.end()) {

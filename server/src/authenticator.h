@@ -26,6 +26,9 @@ class Authenticator {
   // unknown (the caller answers UNAUTHENTICATED).
   std::optional<std::string> tenant_of(const grpc::ServerContext& context) const;
 
+  // The tenant's priority cap from the keys file, if its line gives one.
+  std::optional<int> max_priority_of(const std::string& tenant) const;
+
   // Re-reads the keys file; on error keeps the old keys and rethrows.
   void reload();
 

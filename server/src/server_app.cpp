@@ -58,6 +58,7 @@ ServiceOptions service_options(const ServerConfig& config, const jobs::QueueConf
   options.media_limits.max_frames = config.max_video_frames;
   options.media_limits.max_duration_s = config.max_video_seconds;
   options.min_image_side = config.min_image_side;
+  options.max_tenant_priority = config.max_tenant_priority;
   options.job_limits.max_output_frames = config.max_output_frames;
   options.job_limits.max_steps = config.max_steps;
   options.job_limits.max_run_time = config.max_run_time;

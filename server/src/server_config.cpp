@@ -38,6 +38,10 @@ runtime::FlagSet flags_of(ServerConfig& config) {
       .integer("max-running-per-tenant",
                "running jobs per tenant (0 = no limit; workers read it from Redis)",
                config.max_running_per_tenant, 0, kU64Max)
+      .integer("max-tenant-priority",
+               "highest job priority a tenant may ask for (a keys-file line's third column "
+               "overrides it for that tenant)",
+               config.max_tenant_priority, -100, 100)
       .integer("max-image-pixels", "width x height of an uploaded image or video frame",
                config.max_image_pixels, 1, kU64Max)
       .integer("min-image-side",

@@ -34,6 +34,10 @@ struct ServerConfig {
   // A tenant may hold a tenth of the queue, so one tenant cannot fill it.
   std::uint64_t max_queued_per_tenant = 100;  // 0 = no limit
   std::uint64_t max_running_per_tenant = 0;   // 0 = no limit (enforced by workers' claim)
+  // Highest CreateJobRequest.priority a tenant may use (its keys-file line may
+  // set its own): by default tenants can lower their jobs' priority, not
+  // jump the queue.
+  int max_tenant_priority = 0;
   // Media limits applied to uploads.
   std::uint64_t max_image_pixels = 4096ull * 4096ull;
   // Smallest width and height of an uploaded image or pose video frame.

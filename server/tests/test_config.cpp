@@ -65,6 +65,17 @@ TEST(ServerConfig, AuthenticationIsTheDefault) {
   EXPECT_THROW(ServerApp app(in_process), runtime::FlagError);
 }
 
+TEST(ApiKeys, OptionalPriorityCapPerTenant) {
+  std::istringstream file("k-1 a 20\nk-2 a 40\nk-3 b\n");
+  const ApiKeys keys = ApiKeys::parse(file, "keys.txt");
+  EXPECT_EQ(keys.max_priority_of("a"), 40) << "the highest of a tenant's lines";
+  EXPECT_FALSE(keys.max_priority_of("b"));
+  std::istringstream bad("k-1 a lots\n");
+  EXPECT_THROW(ApiKeys::parse(bad, "keys.txt"), std::runtime_error);
+  std::istringstream too_many("k-1 a 5 6\n");
+  EXPECT_THROW(ApiKeys::parse(too_many, "keys.txt"), std::runtime_error);
+}
+
 TEST(ApiKeys, ConstantTimeEqual) {
   EXPECT_TRUE(constant_time_equal("abc", "abc"));
   EXPECT_FALSE(constant_time_equal("abc", "abd"));

@@ -149,7 +149,9 @@ TEST_F(ServerTest, BadUploadsAreRejectedPreciselyAndLeaveNothing) {
 // ------------------------------------------------------------------ job API
 
 TEST_F(ServerTest, CreateGetListCancelDelete) {
-  start(base_config());
+  ServerConfig config = base_config();
+  config.max_tenant_priority = 10;  // the request below asks for 5
+  start(config);
   const auto [image, video] = upload_samples();
 
   v1::CreateJobResponse created;

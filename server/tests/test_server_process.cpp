@@ -529,6 +529,47 @@ TEST_F(ServerProcess, StreamsPerConnectionAndIdleConnectionsAreBounded) {
   EXPECT_EQ(list_jobs(kAliceKey), grpc::StatusCode::OK);
 }
 
+// A tenant cannot put its jobs ahead of everyone's: by default the highest
+// priority it may ask for is 0 (it may lower its own jobs); a keys-file line
+// can give a tenant more. Any tenant could ask for 100 before.
+TEST_F(ServerProcess, PriorityIsCappedPerTenant) {
+  write_keys(std::string(kAliceKey) + " alice\n" + kBobKey + " bob 50\n");
+  start();
+  const auto png = media::encode_png(media::Frame(64, 64));
+  media::SampleInputOptions options;
+  options.size = 64;
+  options.frames = 5;
+  const auto path = dir_ / "pose.mp4";
+  media::write_mp4_file(path, media::draw_pose_sequence(options));
+  const std::string mp4 = read_text_file(path.string());
+  const auto create = [&](const char* key, int priority) {
+    std::string image, video;
+    EXPECT_TRUE(
+        upload(v1::ASSET_KIND_REFERENCE_IMAGE, std::string(png.begin(), png.end()), &image, key)
+            .ok());
+    EXPECT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, mp4, &video, key).ok());
+    v1::CreateJobRequest request;
+    request.mutable_params()->set_reference_image_asset_id(image);
+    request.mutable_params()->set_pose_video_asset_id(video);
+    request.mutable_params()->set_width(64);
+    request.mutable_params()->set_height(64);
+    request.mutable_params()->set_frame_count(5);
+    request.set_priority(priority);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    context.AddMetadata("authorization", std::string("Bearer ") + key);
+    v1::CreateJobResponse response;
+    return stub_->CreateJob(&context, request, &response);
+  };
+  const grpc::Status jump = create(kAliceKey, 5);
+  EXPECT_EQ(jump.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(jump.error_message().find("priority: must be in [-100, 0], got 5"), std::string::npos)
+      << jump.error_message();
+  EXPECT_TRUE(create(kAliceKey, -5).ok()) << "lowering one's own jobs is fine";
+  EXPECT_TRUE(create(kBobKey, 50).ok()) << "bob's line allows 50";
+  EXPECT_EQ(create(kBobKey, 51).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(ServerProcess, BadFlagsAndVariablesAreNamed) {
   const std::string log = (dir_ / "bad.log").string();
   ChildProcess flag({ANIMATE_SERVER_BINARY, "--max-upload-bytes", "lots"}, log);
