@@ -124,6 +124,53 @@ class ServerProcess : public ::testing::Test {
     return status;
   }
 
+  static std::string png_bytes(int side) {
+    const auto bytes = media::encode_png(media::Frame(side, side));
+    return std::string(bytes.begin(), bytes.end());
+  }
+
+  // A side x side pose video of `frames` frames (the sample dancer).
+  std::string mp4_bytes(int side, int frames) {
+    media::SampleInputOptions options;
+    options.size = side;
+    options.frames = frames;
+    const auto path =
+        dir_ / ("pose-" + std::to_string(side) + "-" + std::to_string(frames) + ".mp4");
+    media::write_mp4_file(path, media::draw_pose_sequence(options));
+    return read_text_file(path.string());
+  }
+
+  struct SampleAssets {
+    std::string image;
+    std::string video;
+  };
+  // A 64x64 reference image and a 64x64 pose video of `frames`, owned by the
+  // tenant of `key`.
+  SampleAssets upload_samples(const char* key = kAliceKey, int frames = 5) {
+    SampleAssets assets;
+    EXPECT_TRUE(upload(v1::ASSET_KIND_REFERENCE_IMAGE, png_bytes(64), &assets.image, key).ok());
+    EXPECT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, mp4_bytes(64, frames), &assets.video, key).ok());
+    return assets;
+  }
+
+  // CreateJob of a 64x64, 5-frame job on `assets` as the tenant of `key`,
+  // after `edit` changed the request.
+  grpc::Status create_job(
+      const char* key, const SampleAssets& assets, v1::CreateJobResponse* response,
+      const std::function<void(v1::CreateJobRequest&)>& edit = [](v1::CreateJobRequest&) {}) {
+    v1::CreateJobRequest request;
+    request.mutable_params()->set_reference_image_asset_id(assets.image);
+    request.mutable_params()->set_pose_video_asset_id(assets.video);
+    request.mutable_params()->set_width(64);
+    request.mutable_params()->set_height(64);
+    request.mutable_params()->set_frame_count(5);
+    edit(request);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    context.AddMetadata("authorization", std::string("Bearer ") + key);
+    return stub_->CreateJob(&context, request, response);
+  }
+
   // Every line of the log parsed as JSON (a line that is not fails the test).
   std::vector<nlohmann::json> log_events() const {
     std::vector<nlohmann::json> events;
@@ -326,31 +373,19 @@ TEST_F(ServerProcess, MalformedJobIdsAreInvalidArguments) {
 TEST_F(ServerProcess, TinyImagesAndPoseFramesAreRefused) {
   media::set_ffmpeg_log_level(media::FfmpegLogLevel::kError);
   start();
-  const auto png = [](int side) {
-    const auto bytes = media::encode_png(media::Frame(side, side));
-    return std::string(bytes.begin(), bytes.end());
-  };
-  const auto mp4 = [&](int side) {
-    media::SampleInputOptions options;
-    options.size = side;
-    options.frames = 5;
-    const auto path = dir_ / ("pose-" + std::to_string(side) + ".mp4");
-    media::write_mp4_file(path, media::draw_pose_sequence(options));
-    return read_text_file(path.string());
-  };
-  grpc::Status status = upload(v1::ASSET_KIND_REFERENCE_IMAGE, png(1));
+  grpc::Status status = upload(v1::ASSET_KIND_REFERENCE_IMAGE, png_bytes(1));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("reference image is 1x1: below the minimum of 64 pixels"),
             std::string::npos)
       << status.error_message();
-  status = upload(v1::ASSET_KIND_REFERENCE_POSE_IMAGE, png(63));
+  status = upload(v1::ASSET_KIND_REFERENCE_POSE_IMAGE, png_bytes(63));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
-  status = upload(v1::ASSET_KIND_POSE_VIDEO, mp4(32));
+  status = upload(v1::ASSET_KIND_POSE_VIDEO, mp4_bytes(32, 5));
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("pose video is 32x32"), std::string::npos)
       << status.error_message();
-  EXPECT_TRUE(upload(v1::ASSET_KIND_REFERENCE_IMAGE, png(64)).ok());
-  EXPECT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, mp4(64)).ok());
+  EXPECT_TRUE(upload(v1::ASSET_KIND_REFERENCE_IMAGE, png_bytes(64)).ok());
+  EXPECT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, mp4_bytes(64, 5)).ok());
 }
 
 // What one job may cost is capped by the operator: steps (--max-steps, 100),
@@ -359,52 +394,27 @@ TEST_F(ServerProcess, TinyImagesAndPoseFramesAreRefused) {
 TEST_F(ServerProcess, JobCostIsCappedAtCreateJob) {
   media::set_ffmpeg_log_level(media::FfmpegLogLevel::kError);
   start({"--max-output-frames", "5"});
-  std::string image, video;
-  ASSERT_TRUE(upload(
-                  v1::ASSET_KIND_REFERENCE_IMAGE,
-                  [] {
-                    const auto bytes = media::encode_png(media::Frame(64, 64));
-                    return std::string(bytes.begin(), bytes.end());
-                  }(),
-                  &image)
-                  .ok());
-  media::SampleInputOptions options;
-  options.size = 64;
-  options.frames = 9;
-  const auto path = dir_ / "pose.mp4";
-  media::write_mp4_file(path, media::draw_pose_sequence(options));
-  ASSERT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, read_text_file(path.string()), &video).ok());
-
-  const auto create = [&](const std::function<void(v1::CreateJobRequest&)>& edit,
-                          v1::CreateJobResponse* response) {
-    v1::CreateJobRequest request;
-    request.mutable_params()->set_reference_image_asset_id(image);
-    request.mutable_params()->set_pose_video_asset_id(video);
-    request.mutable_params()->set_width(64);
-    request.mutable_params()->set_height(64);
-    request.mutable_params()->set_frame_count(5);
-    edit(request);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + 10s);
-    context.AddMetadata("authorization", std::string("Bearer ") + kAliceKey);
-    return stub_->CreateJob(&context, request, response);
-  };
+  const SampleAssets assets = upload_samples(kAliceKey, 9);
   v1::CreateJobResponse response;
-  grpc::Status status = create([](auto& r) { r.mutable_params()->set_steps(101); }, &response);
+  grpc::Status status =
+      create_job(kAliceKey, assets, &response, [](auto& r) { r.mutable_params()->set_steps(101); });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("[1, 100] (--max-steps)"), std::string::npos)
       << status.error_message();
-  status = create([](auto& r) { r.mutable_max_run_time()->set_seconds(7 * 3600); }, &response);
+  status = create_job(kAliceKey, assets, &response,
+                      [](auto& r) { r.mutable_max_run_time()->set_seconds(7 * 3600); });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("at most 21600 s (--max-run-seconds)"), std::string::npos)
       << status.error_message();
-  status = create([](auto& r) { r.mutable_params()->set_frame_count(0); }, &response);
+  status = create_job(kAliceKey, assets, &response,
+                      [](auto& r) { r.mutable_params()->set_frame_count(0); });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("0 means all pose frames: 9 here, more than "
                                         "--max-output-frames 5"),
             std::string::npos)
       << status.error_message();
-  status = create([](auto& r) { r.mutable_params()->set_steps(100); }, &response);
+  status =
+      create_job(kAliceKey, assets, &response, [](auto& r) { r.mutable_params()->set_steps(100); });
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
@@ -413,48 +423,20 @@ TEST_F(ServerProcess, JobCostIsCappedAtCreateJob) {
 // quick) tenant A is refused at its own quota, tenant B still submits, and
 // B's job is claimed before A's backlog.
 TEST_F(ServerProcess, OneTenantCannotCrowdOutAnother) {
+  media::set_ffmpeg_log_level(media::FfmpegLogLevel::kError);
   write_keys(std::string(kAliceKey) + " alice\n" + kBobKey + " bob\n");
   start({"--max-queued-jobs", "40", "--max-queued-per-tenant", "20"});
-  std::string image, video;
-  const auto png = media::encode_png(media::Frame(64, 64));
-  ASSERT_TRUE(
-      upload(v1::ASSET_KIND_REFERENCE_IMAGE, std::string(png.begin(), png.end()), &image, kAliceKey)
-          .ok());
-  media::SampleInputOptions options;
-  options.size = 64;
-  options.frames = 5;
-  const auto path = dir_ / "pose.mp4";
-  media::write_mp4_file(path, media::draw_pose_sequence(options));
-  const std::string mp4 = read_text_file(path.string());
-  ASSERT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, mp4, &video, kAliceKey).ok());
-  std::string bob_image, bob_video;
-  ASSERT_TRUE(upload(v1::ASSET_KIND_REFERENCE_IMAGE, std::string(png.begin(), png.end()),
-                     &bob_image, kBobKey)
-                  .ok());
-  ASSERT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, mp4, &bob_video, kBobKey).ok());
-
-  const auto create = [&](const char* key, const std::string& img, const std::string& pose,
-                          v1::CreateJobResponse* response) {
-    v1::CreateJobRequest request;
-    request.mutable_params()->set_reference_image_asset_id(img);
-    request.mutable_params()->set_pose_video_asset_id(pose);
-    request.mutable_params()->set_width(64);
-    request.mutable_params()->set_height(64);
-    request.mutable_params()->set_frame_count(5);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + 10s);
-    context.AddMetadata("authorization", std::string("Bearer ") + key);
-    return stub_->CreateJob(&context, request, response);
-  };
+  const SampleAssets alice = upload_samples(kAliceKey);
+  const SampleAssets bob = upload_samples(kBobKey);
   v1::CreateJobResponse response;
   int alice_jobs = 0;
   grpc::Status status;
-  while ((status = create(kAliceKey, image, video, &response)).ok()) ++alice_jobs;
+  while ((status = create_job(kAliceKey, alice, &response)).ok()) ++alice_jobs;
   EXPECT_EQ(alice_jobs, 20);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_NE(status.error_message().find("alice has 20 queued jobs"), std::string::npos)
       << status.error_message();
-  ASSERT_TRUE(create(kBobKey, bob_image, bob_video, &response).ok());
+  ASSERT_TRUE(create_job(kBobKey, bob, &response).ok());
   const std::string bob_job = response.job().job_id();
 
   // A worker's claims: alice's first job, then bob's (fair share), not
@@ -475,29 +457,10 @@ TEST_F(ServerProcess, OneTenantCannotCrowdOutAnother) {
 // --max-concurrent-streams calls at once (more wait), and a connection idle
 // for --max-connection-idle-seconds is closed. Before, both were unlimited.
 TEST_F(ServerProcess, StreamsPerConnectionAndIdleConnectionsAreBounded) {
+  media::set_ffmpeg_log_level(media::FfmpegLogLevel::kError);
   start({"--max-concurrent-streams", "2", "--max-connection-idle-seconds", "2"});
-  const auto png = media::encode_png(media::Frame(64, 64));
-  std::string image, video;
-  ASSERT_TRUE(
-      upload(v1::ASSET_KIND_REFERENCE_IMAGE, std::string(png.begin(), png.end()), &image).ok());
-  media::SampleInputOptions options;
-  options.size = 64;
-  options.frames = 5;
-  const auto path = dir_ / "pose.mp4";
-  media::write_mp4_file(path, media::draw_pose_sequence(options));
-  ASSERT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, read_text_file(path.string()), &video).ok());
-  v1::CreateJobRequest request;
-  request.mutable_params()->set_reference_image_asset_id(image);
-  request.mutable_params()->set_pose_video_asset_id(video);
-  request.mutable_params()->set_width(64);
-  request.mutable_params()->set_height(64);
-  request.mutable_params()->set_frame_count(5);
   v1::CreateJobResponse created;
-  {
-    grpc::ClientContext context;
-    context.AddMetadata("authorization", std::string("Bearer ") + kAliceKey);
-    ASSERT_TRUE(stub_->CreateJob(&context, request, &created).ok());
-  }
+  ASSERT_TRUE(create_job(kAliceKey, upload_samples(), &created).ok());
 
   // Two watches of the queued job hold both streams of this connection.
   std::vector<std::unique_ptr<grpc::ClientContext>> watch_contexts;
@@ -533,41 +496,22 @@ TEST_F(ServerProcess, StreamsPerConnectionAndIdleConnectionsAreBounded) {
 // priority it may ask for is 0 (it may lower its own jobs); a keys-file line
 // can give a tenant more. Any tenant could ask for 100 before.
 TEST_F(ServerProcess, PriorityIsCappedPerTenant) {
+  media::set_ffmpeg_log_level(media::FfmpegLogLevel::kError);
   write_keys(std::string(kAliceKey) + " alice\n" + kBobKey + " bob 50\n");
   start();
-  const auto png = media::encode_png(media::Frame(64, 64));
-  media::SampleInputOptions options;
-  options.size = 64;
-  options.frames = 5;
-  const auto path = dir_ / "pose.mp4";
-  media::write_mp4_file(path, media::draw_pose_sequence(options));
-  const std::string mp4 = read_text_file(path.string());
-  const auto create = [&](const char* key, int priority) {
-    std::string image, video;
-    EXPECT_TRUE(
-        upload(v1::ASSET_KIND_REFERENCE_IMAGE, std::string(png.begin(), png.end()), &image, key)
-            .ok());
-    EXPECT_TRUE(upload(v1::ASSET_KIND_POSE_VIDEO, mp4, &video, key).ok());
-    v1::CreateJobRequest request;
-    request.mutable_params()->set_reference_image_asset_id(image);
-    request.mutable_params()->set_pose_video_asset_id(video);
-    request.mutable_params()->set_width(64);
-    request.mutable_params()->set_height(64);
-    request.mutable_params()->set_frame_count(5);
-    request.set_priority(priority);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + 10s);
-    context.AddMetadata("authorization", std::string("Bearer ") + key);
+  const SampleAssets alice = upload_samples(kAliceKey);
+  const SampleAssets bob = upload_samples(kBobKey);
+  const auto create = [&](const char* key, const SampleAssets& assets, int priority) {
     v1::CreateJobResponse response;
-    return stub_->CreateJob(&context, request, &response);
+    return create_job(key, assets, &response, [&](auto& r) { r.set_priority(priority); });
   };
-  const grpc::Status jump = create(kAliceKey, 5);
+  const grpc::Status jump = create(kAliceKey, alice, 5);
   EXPECT_EQ(jump.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(jump.error_message().find("priority: must be in [-100, 0], got 5"), std::string::npos)
       << jump.error_message();
-  EXPECT_TRUE(create(kAliceKey, -5).ok()) << "lowering one's own jobs is fine";
-  EXPECT_TRUE(create(kBobKey, 50).ok()) << "bob's line allows 50";
-  EXPECT_EQ(create(kBobKey, 51).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(create(kAliceKey, alice, -5).ok()) << "lowering one's own jobs is fine";
+  EXPECT_TRUE(create(kBobKey, bob, 50).ok()) << "bob's line allows 50";
+  EXPECT_EQ(create(kBobKey, bob, 51).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(ServerProcess, BadFlagsAndVariablesAreNamed) {

@@ -37,30 +37,57 @@ namespace process = animate::testing;
 
 constexpr const char* kRedisPassword = "worker-redis-pw-5e2a9c71";
 
-TEST(WorkerProcess, ServesJobsHealthAndMetricsAndStopsOnSigterm) {
-  jobs::testing::RedisServer redis(kRedisPassword);
-  jobs::RedisOptions options = jobs::RedisOptions::from_url(redis.url());
-  const auto pool = jobs::ConnectionPool::create(options);
-  jobs::JobQueue queue(pool, jobs::QueueConfig{});
-  jobs::BlobStore blobs(pool, jobs::QueueConfig{});
-  jobs::AssetStore assets(blobs);
-  // What animate-server would publish; the worker waits for it.
-  jobs::publish_shared_settings(*pool, jobs::SharedQueueSettings::of(jobs::QueueConfig{}));
+// A private redis-server with the stores a test needs to play the server's
+// part: enqueue jobs on sample inputs, read their records and results.
+struct QueueOnRedis {
+  // publish_settings: stand in for animate-server's queue configuration (the
+  // worker waits for it); false when a real server runs.
+  explicit QueueOnRedis(const std::string& password = "", bool publish_settings = true)
+      : redis(password),
+        pool(jobs::ConnectionPool::create(jobs::RedisOptions::from_url(redis.url()))),
+        queue(pool, jobs::QueueConfig{}),
+        blobs(pool, jobs::QueueConfig{}),
+        assets(blobs) {
+    if (publish_settings) {
+      jobs::publish_shared_settings(*pool, jobs::SharedQueueSettings::of(jobs::QueueConfig{}));
+    }
+  }
 
+  // A job on freshly written sample inputs (side x side, `frames` frames at
+  // 8 fps) uploaded as assets; the output is side x side, all frames.
+  jobs::NewJob sample_job(const std::filesystem::path& dir, int side, int frames) {
+    const auto files = testing::write_samples(dir, side, frames, 8);
+    const auto upload = [&](jobs::AssetKind kind, const std::filesystem::path& path) {
+      const std::string bytes = testing::read_file(path);
+      jobs::AssetInfo info;
+      info.kind = kind;
+      info.sha256 = common::sha256_hex(bytes);
+      info.size_bytes = bytes.size();
+      return assets.put(info, bytes).asset.asset_id;
+    };
+    jobs::NewJob job;
+    job.params.reference_image_asset_id =
+        upload(jobs::AssetKind::kReferenceImage, files.reference_image);
+    job.params.pose_video_asset_id = upload(jobs::AssetKind::kPoseVideo, files.pose_video);
+    job.params.width = static_cast<std::uint32_t>(side);
+    job.params.height = static_cast<std::uint32_t>(side);
+    job.params.frame_count = static_cast<std::uint32_t>(frames);
+    return job;
+  }
+
+  jobs::testing::RedisServer redis;
+  std::shared_ptr<jobs::ConnectionPool> pool;
+  jobs::JobQueue queue;
+  jobs::BlobStore blobs;
+  jobs::AssetStore assets;
+};
+
+TEST(WorkerProcess, ServesJobsHealthAndMetricsAndStopsOnSigterm) {
+  QueueOnRedis store(kRedisPassword);
+  auto& redis = store.redis;
+  auto& queue = store.queue;
   testing::TempDir dir;
-  const auto files = testing::write_samples(dir.path() / "inputs", 64, 9, 8);
-  auto upload = [&](jobs::AssetKind kind, const std::filesystem::path& path) {
-    const std::string bytes = testing::read_file(path);
-    jobs::AssetInfo info;
-    info.kind = kind;
-    info.sha256 = common::sha256_hex(bytes);
-    info.size_bytes = bytes.size();
-    return assets.put(info, bytes).asset.asset_id;
-  };
-  jobs::NewJob job;
-  job.params.reference_image_asset_id =
-      upload(jobs::AssetKind::kReferenceImage, files.reference_image);
-  job.params.pose_video_asset_id = upload(jobs::AssetKind::kPoseVideo, files.pose_video);
+  jobs::NewJob job = store.sample_job(dir.path() / "inputs", 64, 9);
   job.params.width = 32;
   job.params.height = 32;
   job.params.frame_count = 5;
@@ -138,35 +165,16 @@ TEST(WorkerProcess, ServesJobsHealthAndMetricsAndStopsOnSigterm) {
 // complete MP4. It used to end FAILED ("Redis EVALSHA: Resource temporarily
 // unavailable").
 TEST(WorkerProcess, ARedisStallWhileWritingTheVideoIsRetried) {
-  jobs::testing::RedisServer redis;
-  const auto pool = jobs::ConnectionPool::create(jobs::RedisOptions::from_url(redis.url()));
-  jobs::JobQueue queue(pool, jobs::QueueConfig{});
-  jobs::BlobStore blobs(pool, jobs::QueueConfig{});
-  jobs::AssetStore assets(blobs);
-  // What animate-server would publish; the worker waits for it.
-  jobs::publish_shared_settings(*pool, jobs::SharedQueueSettings::of(jobs::QueueConfig{}));
-
+  QueueOnRedis store;
+  auto& redis = store.redis;
+  auto& queue = store.queue;
+  auto& blobs = store.blobs;
   testing::TempDir dir;
   constexpr int kFrames = 81;
   // 256 px: the decode and encode of 81 frames last long enough (seconds on
   // two cores) for the stall to land while the video is being written.
   constexpr int kSide = 256;
-  const auto files = testing::write_samples(dir.path() / "inputs", kSide, kFrames, 8);
-  auto upload = [&](jobs::AssetKind kind, const std::filesystem::path& path) {
-    const std::string bytes = testing::read_file(path);
-    jobs::AssetInfo info;
-    info.kind = kind;
-    info.sha256 = common::sha256_hex(bytes);
-    info.size_bytes = bytes.size();
-    return assets.put(info, bytes).asset.asset_id;
-  };
-  jobs::NewJob job;
-  job.params.reference_image_asset_id =
-      upload(jobs::AssetKind::kReferenceImage, files.reference_image);
-  job.params.pose_video_asset_id = upload(jobs::AssetKind::kPoseVideo, files.pose_video);
-  job.params.width = kSide;
-  job.params.height = kSide;
-  job.params.frame_count = kFrames;
+  jobs::NewJob job = store.sample_job(dir.path() / "inputs", kSide, kFrames);
   job.params.steps = 1;
   const std::string job_id = queue.enqueue(job).job.id;
 
@@ -229,11 +237,9 @@ TEST(WorkerProcess, ARedisStallWhileWritingTheVideoIsRetried) {
 // running at once; retention 5 s -> the finished jobs are gone after it. Both
 // failed before (workers used their own defaults: no limit, 24 h).
 TEST(WorkerProcess, WorkersFollowTheServersQueueConfiguration) {
-  jobs::testing::RedisServer redis;
-  const auto pool = jobs::ConnectionPool::create(jobs::RedisOptions::from_url(redis.url()));
-  jobs::JobQueue queue(pool, jobs::QueueConfig{});
-  jobs::BlobStore blobs(pool, jobs::QueueConfig{});
-  jobs::AssetStore assets(blobs);
+  QueueOnRedis store("", /*publish_settings=*/false);  // the real server publishes
+  auto& redis = store.redis;
+  auto& queue = store.queue;
   testing::TempDir dir;
 
   process::ChildProcess server(
@@ -241,25 +247,10 @@ TEST(WorkerProcess, WorkersFollowTheServersQueueConfiguration) {
        "--insecure-no-auth", "--max-running-per-tenant", "1", "--retention-seconds", "5"},
       (dir.path() / "server.log").string(), {{"ANIMATE_REDIS_URL", redis.url()}});
   ASSERT_TRUE(
-      process::eventually([&] { return jobs::read_shared_settings(*pool).has_value(); }, 30s))
+      process::eventually([&] { return jobs::read_shared_settings(*store.pool).has_value(); }, 30s))
       << testing::read_file(dir.path() / "server.log");
 
-  const auto files = testing::write_samples(dir.path() / "inputs", 64, 17, 8);
-  auto upload = [&](jobs::AssetKind kind, const std::filesystem::path& path) {
-    const std::string bytes = testing::read_file(path);
-    jobs::AssetInfo info;
-    info.kind = kind;
-    info.sha256 = common::sha256_hex(bytes);
-    info.size_bytes = bytes.size();
-    return assets.put(info, bytes).asset.asset_id;
-  };
-  jobs::NewJob job;
-  job.params.reference_image_asset_id =
-      upload(jobs::AssetKind::kReferenceImage, files.reference_image);
-  job.params.pose_video_asset_id = upload(jobs::AssetKind::kPoseVideo, files.pose_video);
-  job.params.width = 64;
-  job.params.height = 64;
-  job.params.frame_count = 17;
+  jobs::NewJob job = store.sample_job(dir.path() / "inputs", 64, 17);
   job.params.steps = 8;
   const std::string first = queue.enqueue(job).job.id;
   job.params.seed = 2;
@@ -311,11 +302,9 @@ TEST(WorkerProcess, WorkersFollowTheServersQueueConfiguration) {
 // animate_jobs_requeued_total{reason="lease_expired"}) even when another
 // worker's claim did the requeue (claims run maintenance too).
 TEST(WorkerProcess, ALostWorkersLeaseExpiryIsCounted) {
-  jobs::testing::RedisServer redis;
-  const auto pool = jobs::ConnectionPool::create(jobs::RedisOptions::from_url(redis.url()));
-  jobs::JobQueue queue(pool, jobs::QueueConfig{});
-  jobs::BlobStore blobs(pool, jobs::QueueConfig{});
-  jobs::AssetStore assets(blobs);
+  QueueOnRedis store("", /*publish_settings=*/false);  // the real server publishes
+  auto& redis = store.redis;
+  auto& queue = store.queue;
   testing::TempDir dir;
   const int status_port = process::free_loopback_port();
   process::ChildProcess server(
@@ -325,19 +314,7 @@ TEST(WorkerProcess, ALostWorkersLeaseExpiryIsCounted) {
   ASSERT_TRUE(process::eventually(
       [&] { return process::http_request(status_port, "/readyz").status == 200; }, 30s));
 
-  const auto files = testing::write_samples(dir.path() / "inputs", 64, 17, 8);
-  auto upload = [&](jobs::AssetKind kind, const std::filesystem::path& path) {
-    const std::string bytes = testing::read_file(path);
-    jobs::AssetInfo info;
-    info.kind = kind;
-    info.sha256 = common::sha256_hex(bytes);
-    info.size_bytes = bytes.size();
-    return assets.put(info, bytes).asset.asset_id;
-  };
-  jobs::NewJob job;
-  job.params.reference_image_asset_id =
-      upload(jobs::AssetKind::kReferenceImage, files.reference_image);
-  job.params.pose_video_asset_id = upload(jobs::AssetKind::kPoseVideo, files.pose_video);
+  jobs::NewJob job = store.sample_job(dir.path() / "inputs", 64, 17);
   job.params.width = 128;
   job.params.height = 128;
   job.params.frame_count = 17;
